@@ -1,0 +1,91 @@
+"""Subprocess entry point: crawl one source into a folder, then say whether the network failed.
+
+`python -m trustwatch.flows.crawl_worker --config-json CFG --source NAME --out DIR`
+writes the crawl's JSONL under DIR and DIR/_result.json ({"records", "network_error"}).
+It never touches the warehouse.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+
+def _fetch_records(obj: Any) -> Iterable[dict]:
+    """Dicts in one JSONL line that look like a fetch log entry (a request and its outcome)."""
+    if isinstance(obj, dict):
+        if "url" in obj and "status" in obj and ("error" in obj or "duration_ms" in obj):
+            yield obj
+        for value in obj.values():
+            if isinstance(value, (dict, list)):
+                yield from _fetch_records(value)
+    elif isinstance(obj, list):
+        for item in obj:
+            yield from _fetch_records(item)
+
+
+def network_failure(jsonl: Path) -> tuple[int, Optional[str]]:
+    """(lines, error) where error says why no request of the crawl got any HTTP response.
+
+    A source that answered, even with 404 or 500, is not a network failure: retrying a server
+    error is the crawler's job (with Retry-After), not the orchestrator's.
+    """
+    lines = 0
+    fetches: list[dict] = []
+    try:
+        with open(jsonl, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                line = line.strip()
+                if not line:
+                    continue
+                lines += 1
+                try:
+                    fetches.extend(_fetch_records(json.loads(line)))
+                except ValueError:
+                    continue
+    except OSError:
+        return lines, None
+    if not fetches or any(f.get("status") is not None for f in fetches):
+        return lines, None
+    errors = [str(f.get("error")) for f in fetches if f.get("error")]
+    return lines, (errors[-1] if errors else "no response")
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m trustwatch.flows.crawl_worker")
+    parser.add_argument("--config-json", required=True)
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--crawl", default=None, help="module:function doing the crawl")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+    from trustwatch.config import Config
+    from trustwatch.flows.stages import resolve
+
+    config = Config.model_validate_json(Path(args.config_json).read_text(encoding="utf-8"))
+    source = config.source(args.source)
+    out = Path(args.out)
+    crawl = resolve("crawl", {"crawl": args.crawl} if args.crawl else None)
+    written = crawl(config, [source], out)
+    if written and Path(written).is_file() and out.resolve() not in Path(written).resolve().parents:
+        import shutil
+
+        written = shutil.move(str(written), str(out / Path(written).name))
+    files = [Path(written)] if written and Path(written).is_file() else sorted(out.rglob("*.jsonl"))
+    records, network_error = 0, None
+    for f in files:
+        n, err = network_failure(f)
+        records += n
+        network_error = network_error or err
+    (out / "_result.json").write_text(
+        json.dumps({"records": records, "network_error": network_error,
+                    "files": [str(f) for f in files]}), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Extraction in batches that can run anywhere: read under the lock, extract without it, load under it.
+
+`extract_batch` touches no warehouse, so it runs equally in a thread, in a Dask worker on
+another machine or in a Prefect worker; it returns plain JSON-able dicts. `load_batch` is the
+single loader's half and re-checks, under the lock, which documents still need these events,
+so two overlapping runs never load one document twice.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping, Optional
+
+from trustwatch.flows.stages import resolve
+from trustwatch.records import DocInput, Event
+
+_pipelines: dict[tuple[str, str], Any] = {}
+_pipeline_guard = threading.Lock()
+
+
+def extractor_version(stages: Optional[Mapping[str, str]] = None) -> str:
+    return str(resolve("extractor_version", stages))
+
+
+def read_pending(con, version: str, max_chars: int, limit: Optional[int] = None,
+                 stages: Optional[Mapping[str, str]] = None) -> list[DocInput]:
+    """Documents not yet extracted by `version`, as the extractor reads them (caller holds the lock)."""
+    sync = resolve("sync_actors", stages)
+    sync(con)
+    ids = resolve("pending_documents", stages)(con, version, limit)
+    if not ids:
+        return []
+    return resolve("document_inputs", stages)(con, list(ids), max_chars)
+
+
+def batches(docs: list[DocInput], size: int) -> list[list[DocInput]]:
+    size = max(1, int(size))
+    return [docs[i:i + size] for i in range(0, len(docs), size)]
+
+
+def _pipeline(model: str, stages: Optional[Mapping[str, str]]):
+    """One spaCy pipeline per process and model: loading it takes seconds, reuse it."""
+    from trustwatch.flows.stages import stage_ref
+
+    key = (model, stage_ref("load_pipeline", stages))
+    nlp = _pipelines.get(key)
+    if nlp is None:
+        nlp = resolve("load_pipeline", stages)(model)
+        _pipelines[key] = nlp
+    return nlp
+
+
+def extract_batch(docs: list[DocInput], model: str, batch_size: int = 32,
+                  stages: Optional[Mapping[str, str]] = None) -> list[dict[str, Any]]:
+    """[{"doc_id", "events": [event dicts]}] for every document of the batch, in order."""
+    extract = resolve("extract", stages)
+    with _pipeline_guard:  # a spaCy pipeline is not meant to be used by two threads at once
+        nlp = _pipeline(model, stages)
+        out = []
+        for doc, events in extract(docs, model=model, batch_size=batch_size, nlp=nlp):
+            out.append({"doc_id": doc.doc_id,
+                        "events": [e.to_json_dict() for e in events if e.doc_id == doc.doc_id]})
+    return out
+
+
+def load_batch(con, results: list[dict[str, Any]], version: str,
+               stages: Optional[Mapping[str, str]] = None) -> dict[str, int]:
+    """Load one extracted batch (caller holds the lock); skips documents another run already did."""
+    ids = [r["doc_id"] for r in results]
+    if not ids:
+        return {"documents": 0, "events": 0, "skipped": 0}
+    still = {row[0] for row in con.execute(
+        "SELECT doc_id FROM documents WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) "
+        "AND (extractor_version IS NULL OR extractor_version <> ?)", [ids, version]).fetchall()}
+    todo = [r for r in results if r["doc_id"] in still]
+    if not todo:
+        return {"documents": 0, "events": 0, "skipped": len(ids)}
+    events = [Event.model_validate(e) for r in todo for e in r["events"]]
+    report = resolve("load_events", stages)(con, [r["doc_id"] for r in todo], events, version)
+    n_events = getattr(report, "events", len(events))
+    return {"documents": len(todo), "events": int(n_events), "skipped": len(ids) - len(todo)}

@@ -1,0 +1,370 @@
+"""The flows: `ingest`, `extract`, `build_incidents`, `report`, and `monitor`, which runs all four.
+
+Every flow takes the configuration file and warehouse as paths (so that it can be a deployment
+parameter), and an optional `stages` mapping naming the plain functions that do the work (see
+`stages.py`). Each returns a State whose data is a JSON-able summary; its name says the outcome:
+Completed, Partial (some sources failed, the rest were stored), Locked (the warehouse stayed
+busy; nothing was lost) or Failed. A flow run on its own records itself in the `runs` table;
+inside `monitor` the stages are recorded as part of the monitor's row.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+from prefect import flow, unmapped
+from prefect.states import Cancelled, Completed, Failed, State
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
+
+from trustwatch.config import Config, load_config
+from trustwatch.flows import tasks
+from trustwatch.flows.crawling import (discard_staging, mark_unloaded, staging_dir, stop_all_crawls,
+                                       write_config_snapshot)
+from trustwatch.flows.locking import WriterLockTimeout
+from trustwatch.flows.runs import (COMPLETED, FAILED, LOCKED, PARTIAL, STOPPED, RunRecord, begin_run,
+                                   end_run, publish_artifacts, spool_run)
+
+log = logging.getLogger(__name__)
+
+#: crawl subprocesses running at once (each source is polite on its own; this bounds memory)
+CRAWL_CONCURRENCY = 4
+#: documents per extraction batch (one task, one load transaction)
+EXTRACT_BATCH = 200
+REPORT_SUFFIXES = {"html": ".html", "pdf": ".pdf", "md": ".md", "csv": ".csv", "json": ".json"}
+
+
+def _config(config_path: Optional[str], db: Optional[str]) -> Config:
+    return load_config(config_path, db)
+
+
+def as_state(result: dict[str, Any]) -> State:
+    """The Prefect state that says how a stage or run ended; its data is `result`."""
+    st = result.get("state", COMPLETED)
+    msg = result.get("message") or st.lower()
+    if st == COMPLETED:
+        return Completed(data=result, message=msg)
+    if st == PARTIAL:
+        return Completed(data=result, message=msg, name="Partial")
+    if st == LOCKED:
+        return Failed(data=result, message=msg, name="Locked")
+    if st == STOPPED:
+        return Cancelled(data=result, message=msg, name="Stopped")
+    return Failed(data=result, message=msg)
+
+
+def _recorded(flow_name: str, config: Config, run_id: Optional[str],
+              body: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """Run `body`; when this flow is not part of a larger run, record it in `runs`."""
+    if run_id is not None:
+        return body(run_id)
+    db_path, timeout = str(config.db_path), config.warehouse.lock_timeout
+    record = RunRecord.start(flow_name)
+    try:
+        begin_run(db_path, timeout, record)
+    except WriterLockTimeout as exc:
+        record.error("run", str(exc))
+        spool_run(db_path, record.finish(LOCKED))
+        return {"state": LOCKED, "message": str(exc), "run_id": record.run_id}
+    try:
+        result = body(record.run_id)
+    except BaseException as exc:
+        stopped = not isinstance(exc, Exception)
+        record.error(flow_name, f"{type(exc).__name__}: {exc}")
+        end_run(db_path, min(timeout, 5.0), record.finish(STOPPED if stopped else FAILED))
+        raise
+    record.counts[flow_name] = _counts(result)
+    for err in result.get("errors", []):
+        record.error(flow_name, err.get("message", str(err)) if isinstance(err, dict) else str(err),
+                     err.get("source") if isinstance(err, dict) else None)
+    end_run(db_path, timeout, record.finish(result.get("state", COMPLETED)))
+    result["run_id"] = record.run_id
+    return result
+
+
+def _counts(result: dict[str, Any]) -> dict[str, Any]:
+    """The numbers of a stage summary (without its bulky lists)."""
+    return {k: v for k, v in result.items()
+            if k not in ("errors", "sources", "new_incidents", "message") and not isinstance(v, (list, dict))}
+
+
+# --- ingest -------------------------------------------------------------------------------
+
+def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = None,
+               network_retries: int = tasks.DEFAULT_NETWORK_RETRIES,
+               retry_backoff: float = tasks.DEFAULT_RETRY_BACKOFF,
+               stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+    """Crawl each source in its own task (concurrently), then load everything as one writer."""
+    sources = [config.source(n) for n in source_names] if source_names else config.enabled_sources()
+    db_path = str(config.db_path)
+    outcomes: dict[str, dict[str, Any]] = {}
+    crawl = tasks.crawl_source.with_options(
+        retries=max(0, network_retries),
+        retry_delay_seconds=exponential_backoff(retry_backoff) if retry_backoff > 0 else 0)
+    try:
+        config_json = write_config_snapshot(config, staging_dir(db_path, run_id))
+        futures = crawl.map(config_json=unmapped(str(config_json)), source=[s.name for s in sources],
+                            db_path=unmapped(db_path), run_id=unmapped(run_id),
+                            timeout=unmapped(config.crawl.source_timeout), stages=unmapped(stages))
+        for source, future in zip(sources, futures):
+            future.wait()
+            state = future.state
+            if state.is_completed():
+                outcomes[source.name] = {"crawl_ok": True, **future.result()}
+            else:
+                exc = state.result(raise_on_failure=False)
+                outcomes[source.name] = {"crawl_ok": False, "crawl_error": str(exc) or type(exc).__name__,
+                                         "attempts": future.task_run.run_count if future.task_run else None}
+    finally:
+        stop_all_crawls()
+        discard_staging(db_path, run_id)
+    try:
+        loaded = tasks.load_crawls(db_path, run_id, config.warehouse.lock_timeout, sources, stages)
+    except WriterLockTimeout as exc:
+        mark_unloaded(db_path, run_id)
+        rows = [_fetch_row(name, o, []) for name, o in outcomes.items()]
+        return {"state": LOCKED, "message": str(exc), "sources": rows,
+                "errors": [{"message": str(exc)}], "sources_failed": sum(1 for r in rows if not r["ok"])}
+    return _ingest_summary(outcomes, loaded, run_id)
+
+
+def _fetch_row(name: str, outcome: dict[str, Any], reports: list) -> dict[str, Any]:
+    row = {"source": name, "ok": bool(outcome.get("crawl_ok")), "new": 0, "unchanged": 0,
+           "duplicates": 0, "fetches": 0, "attempts": outcome.get("attempt") or outcome.get("attempts"),
+           "seconds": outcome.get("seconds"), "error": outcome.get("crawl_error")}
+    errors = []
+    for sr in reports:
+        row["new"] += sr.new
+        row["unchanged"] += sr.unchanged
+        row["duplicates"] += sr.duplicates
+        row["fetches"] += getattr(sr, "fetches", 0)
+    if reports and reports[-1].failed:  # the last attempt decides
+        row["ok"] = False
+        errors.extend(reports[-1].errors)
+    if errors:
+        row["error"] = "; ".join(filter(None, [row["error"], *errors]))[:1000]
+    if not reports and row["ok"]:
+        row["ok"] = False
+        row["error"] = "the crawl wrote nothing about this source"
+    return row
+
+
+def _ingest_summary(outcomes: dict[str, dict], loaded: list[dict], run_id: str) -> dict[str, Any]:
+    per_source: dict[str, list] = {name: [] for name in outcomes}
+    carried, errors = 0, []
+    for item in loaded:
+        if item["error"]:
+            errors.append({"source": item["source"], "message": f"rejected crawl file: {item['error']}"})
+            continue
+        report = item["report"]
+        if item["run_id"] != run_id:
+            carried += getattr(report, "new", 0)
+        for sr in getattr(report, "sources", []):
+            if item["run_id"] == run_id and sr.name in per_source:
+                per_source[sr.name].append(sr)
+        errors.extend({"message": e} for e in getattr(report, "errors", []))
+    rows = [_fetch_row(name, outcomes[name], per_source[name]) for name in outcomes]
+    errors = [{"source": r["source"], "message": r["error"]} for r in rows if not r["ok"]] + errors
+    failed = sum(1 for r in rows if not r["ok"])
+    return {"state": PARTIAL if failed or errors else COMPLETED,
+            "sources_total": len(rows), "sources_failed": failed,
+            "new": sum(r["new"] for r in rows) + carried, "carried_over": carried,
+            "unchanged": sum(r["unchanged"] for r in rows),
+            "duplicates": sum(r["duplicates"] for r in rows),
+            "fetches": sum(r["fetches"] for r in rows), "sources": rows, "errors": errors}
+
+
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_CONCURRENCY))
+def ingest(config_path: Optional[str] = None, db: Optional[str] = None,
+           sources: Optional[list[str]] = None,
+           network_retries: int = tasks.DEFAULT_NETWORK_RETRIES,
+           retry_backoff: float = tasks.DEFAULT_RETRY_BACKOFF,
+           run_id: Optional[str] = None, stages: Optional[dict[str, str]] = None) -> State:
+    """Fetch the sources (one task each, retried on network errors) and store what they hold."""
+    config = _config(config_path, db)
+    return as_state(_recorded("ingest", config, run_id, lambda rid: run_ingest(
+        config, rid, sources, network_retries, retry_backoff, stages)))
+
+
+# --- extract ------------------------------------------------------------------------------
+
+def run_extract(config: Config, run_id: str, limit: Optional[int] = None, batch: int = EXTRACT_BATCH,
+                stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+    """Extract documents not yet extracted by this extractor: batches fan out, one writer loads."""
+    from trustwatch.flows.extraction import batches
+
+    db_path, timeout = str(config.db_path), config.warehouse.lock_timeout
+    try:
+        version, docs = tasks.read_pending_documents(db_path, run_id, timeout, config.nlp.max_chars,
+                                                     limit, stages)
+    except WriterLockTimeout as exc:
+        return {"state": LOCKED, "message": str(exc), "documents": 0, "events": 0,
+                "errors": [{"message": str(exc)}]}
+    result: dict[str, Any] = {"state": COMPLETED, "extractor_version": version, "pending": len(docs),
+                              "documents": 0, "events": 0, "skipped": 0, "batches": 0, "errors": []}
+    if not docs:
+        return result
+    parts = batches(docs, batch)
+    futures = tasks.extract_batch.map(index=range(len(parts)), docs=parts, model=unmapped(config.nlp.model),
+                                      batch_size=unmapped(config.nlp.batch_size), stages=unmapped(stages))
+    for i, future in enumerate(futures):
+        future.wait()
+        if not future.state.is_completed():
+            exc = future.state.result(raise_on_failure=False)
+            result["errors"].append({"message": f"batch {i}: {type(exc).__name__}: {exc}"})
+            continue
+        try:
+            loaded = tasks.load_event_batch(i, db_path, run_id, timeout, future.result(), version, stages)
+        except WriterLockTimeout as exc:
+            # the documents stay pending: the next run extracts them again
+            result.update(state=LOCKED, message=str(exc))
+            result["errors"].append({"message": str(exc)})
+            return result
+        result["documents"] += loaded["documents"]
+        result["events"] += loaded["events"]
+        result["skipped"] += loaded["skipped"]
+        result["batches"] += 1
+    if result["errors"]:
+        result["state"] = PARTIAL
+    return result
+
+
+@flow(name="extract")
+def extract(config_path: Optional[str] = None, db: Optional[str] = None, limit: Optional[int] = None,
+            batch: int = EXTRACT_BATCH, run_id: Optional[str] = None,
+            stages: Optional[dict[str, str]] = None) -> State:
+    """Extract incident events from new documents, in batches (a Dask runner spreads them)."""
+    config = _config(config_path, db)
+    return as_state(_recorded("extract", config, run_id, lambda rid: run_extract(config, rid, limit, batch, stages)))
+
+
+# --- incidents ----------------------------------------------------------------------------
+
+def run_incidents(config: Config, run_id: str, stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+    try:
+        out = tasks.rebuild_incidents(str(config.db_path), run_id, config.warehouse.lock_timeout,
+                                      config.incidents.window_days, config.incidents.storyline_window_days,
+                                      stages)
+    except WriterLockTimeout as exc:
+        return {"state": LOCKED, "message": str(exc), "errors": [{"message": str(exc)}]}
+    return {"state": COMPLETED, **out}
+
+
+@flow(name="build_incidents")
+def build_incidents(config_path: Optional[str] = None, db: Optional[str] = None, run_id: Optional[str] = None,
+                    stages: Optional[dict[str, str]] = None) -> State:
+    """Regroup all events into incidents and storylines; reports which incidents are new."""
+    config = _config(config_path, db)
+    return as_state(_recorded("build_incidents", config, run_id, lambda rid: run_incidents(config, rid, stages)))
+
+
+# --- report -------------------------------------------------------------------------------
+
+def run_report(config: Config, run_id: str, format: Optional[str] = None, output: Optional[str] = None,
+               days: Optional[int] = None, stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+    fmt = (format or config.report.format).lower()
+    if fmt not in REPORT_SUFFIXES:
+        return {"state": FAILED, "message": f"unknown report format {fmt!r}",
+                "errors": [{"message": f"unknown report format {fmt!r}"}]}
+    now = datetime.now(timezone.utc)
+    since = now.date() - timedelta(days=days or config.report.days)
+    path = Path(output) if output else (
+        Path(config.report.output_dir) / f"trustwatch-report-{now:%Y-%m-%d-%H%M}{REPORT_SUFFIXES[fmt]}")
+    db_path, timeout = str(config.db_path), config.warehouse.lock_timeout
+    try:
+        data = tasks.read_report_data(db_path, run_id, timeout, since, None, stages)
+        tasks.render_report(data, fmt, str(path), stages)  # no lock while a PDF is laid out
+        tasks.record_report(db_path, run_id, timeout, data, fmt, str(path), stages)
+    except WriterLockTimeout as exc:
+        return {"state": LOCKED, "message": str(exc), "errors": [{"message": str(exc)}]}
+    summary = getattr(data, "summary", None)
+    return {"state": COMPLETED, "path": str(path), "format": fmt, "since": since.isoformat(),
+            "incidents": getattr(summary, "n_incidents", None), "new": getattr(summary, "n_new", None)}
+
+
+@flow(name="report")
+def report(config_path: Optional[str] = None, db: Optional[str] = None, format: Optional[str] = None,
+           output: Optional[str] = None, days: Optional[int] = None, run_id: Optional[str] = None,
+           stages: Optional[dict[str, str]] = None) -> State:
+    """Write the report of the last `[report] days` days to `[report] output_dir`."""
+    config = _config(config_path, db)
+    return as_state(_recorded("report", config, run_id,
+                              lambda rid: run_report(config, rid, format, output, days, stages)))
+
+
+# --- monitor ------------------------------------------------------------------------------
+
+def _stage_result(state: State) -> dict[str, Any]:
+    data = state.result(raise_on_failure=False)
+    if isinstance(data, dict):
+        return data
+    return {"state": FAILED, "message": f"{type(data).__name__}: {data}",
+            "errors": [{"message": f"{type(data).__name__}: {data}"}]}
+
+
+@flow(name="monitor")
+def monitor(config_path: Optional[str] = None, db: Optional[str] = None, sources: Optional[list[str]] = None,
+            with_report: bool = True, dask_workers: int = 0, dask_address: Optional[str] = None,
+            network_retries: int = tasks.DEFAULT_NETWORK_RETRIES,
+            retry_backoff: float = tasks.DEFAULT_RETRY_BACKOFF,
+            stages: Optional[dict[str, str]] = None) -> State:
+    """One monitoring run: ingest -> extract -> incidents -> report, recorded in `runs`.
+
+    `dask_workers` > 0 extracts on a local Dask cluster of that many worker processes;
+    `dask_address` uses an existing Dask scheduler instead.
+    """
+    config = _config(config_path, db)
+    db_path, timeout = str(config.db_path), config.warehouse.lock_timeout
+    record = RunRecord.start("monitor")
+    summary: dict[str, Any] = {"run_id": record.run_id, "state": COMPLETED}
+    try:
+        begin_run(db_path, timeout, record)
+    except WriterLockTimeout as exc:
+        record.error("run", str(exc))
+        spool_run(db_path, record.finish(LOCKED))
+        summary.update(state=LOCKED, message=str(exc))
+        return as_state(summary)
+
+    common = {"config_path": config_path, "db": db, "run_id": record.run_id, "stages": stages}
+    extract_flow = extract
+    if dask_workers or dask_address:
+        from trustwatch.flows.dask_runner import dask_task_runner
+
+        extract_flow = extract.with_options(task_runner=dask_task_runner(dask_workers or 2, dask_address))
+    steps: list[tuple[str, Callable[[], State]]] = [
+        ("ingest", lambda: ingest(sources=sources, network_retries=network_retries,
+                                  retry_backoff=retry_backoff, return_state=True, **common)),
+        ("extract", lambda: extract_flow(return_state=True, **common)),
+        ("incidents", lambda: build_incidents(return_state=True, **common)),
+    ]
+    if with_report:
+        steps.append(("report", lambda: report(return_state=True, **common)))
+    states = []
+    try:
+        for name, step in steps:
+            result = _stage_result(step())
+            summary[name] = result
+            record.counts[name] = _counts(result)
+            for err in result.get("errors", []):
+                record.error(name, err.get("message", str(err)), err.get("source"))
+            states.append(result.get("state"))
+            if result.get("state") == LOCKED:
+                summary["message"] = result.get("message")
+                break
+    except BaseException as exc:
+        record.error("run", f"stopped: {type(exc).__name__}: {exc}")
+        end_run(db_path, min(timeout, 5.0), record.finish(STOPPED))
+        raise
+    final = (LOCKED if LOCKED in states else FAILED if FAILED in states
+             else PARTIAL if PARTIAL in states else COMPLETED)
+    summary["state"] = final
+    end_run(db_path, timeout, record.finish(final))
+    fetch_rows = summary.get("ingest", {}).get("sources", [])
+    new_incidents = summary.get("incidents", {}).get("new_incidents", [])
+    try:
+        publish_artifacts(record, new_incidents, fetch_rows)
+    except Exception as exc:  # an artifact is a courtesy; never fail the run for it
+        log.warning("could not publish the run's artifacts: %s", exc)
+    return as_state(summary)

@@ -1,0 +1,140 @@
+"""Prefect tasks: thin wrappers over the plain functions of each stage.
+
+Tasks that write take the warehouse lock themselves (`warehouse_writer`) and are called
+directly from the flow, so they run in the flow's main thread, where a SIGTERM is held back
+until the write is committed. Only crawls and extraction batches, which write nothing, are
+submitted concurrently.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
+from prefect.tasks import exponential_backoff
+
+from trustwatch.flows.crawling import NetworkError, crawl_in_subprocess, load_spooled_crawls
+from trustwatch.flows.locking import warehouse_writer
+from trustwatch.flows.stages import resolve, stage_ref
+
+DEFAULT_NETWORK_RETRIES = 2
+DEFAULT_RETRY_BACKOFF = 30.0
+
+
+def retry_on_network_error(task, task_run, state) -> bool:  # noqa: ARG001
+    """Retry only when the source gave no response at all; a 500 or a crash is not retried."""
+    try:
+        state.result()
+    except NetworkError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+@task(name="crawl-source", task_run_name="crawl {source}", cache_policy=NO_CACHE,
+      retries=DEFAULT_NETWORK_RETRIES, retry_delay_seconds=exponential_backoff(DEFAULT_RETRY_BACKOFF),
+      retry_condition_fn=retry_on_network_error)
+def crawl_source(config_json: str, source: str, db_path: str, run_id: str, timeout: float,
+                 stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+    ctx = TaskRunContext.get()
+    attempt = ctx.task_run.run_count if ctx else 1
+    crawl_ref = stage_ref("crawl", stages)
+    return crawl_in_subprocess(Path(config_json), source, db_path, run_id, attempt, timeout,
+                               crawl_ref=crawl_ref)
+
+
+@task(name="load-crawls", cache_policy=NO_CACHE)
+def load_crawls(db_path: str, run_id: str, lock_timeout: float, sources: list,
+                stages: Optional[Mapping[str, str]] = None) -> list[dict[str, Any]]:
+    """The single loader: every ready crawl into the warehouse, under the lock."""
+    load = resolve("load_crawl", stages)
+
+    def load_one(con, path, run_id=None):
+        return load(con, path, run_id=run_id, sources=sources)
+
+    with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
+        return load_spooled_crawls(con, db_path, run_id, load_one)
+
+
+@task(name="read-pending-documents", cache_policy=NO_CACHE)
+def read_pending_documents(db_path: str, run_id: str, lock_timeout: float, max_chars: int,
+                           limit: Optional[int] = None,
+                           stages: Optional[Mapping[str, str]] = None) -> tuple[str, list]:
+    from trustwatch.flows.extraction import extractor_version, read_pending
+
+    version = extractor_version(stages)
+    with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
+        return version, read_pending(con, version, max_chars, limit, stages)
+
+
+@task(name="extract-batch", task_run_name="extract batch {index}", cache_policy=NO_CACHE)
+def extract_batch(index: int, docs: list, model: str, batch_size: int,
+                  stages: Optional[Mapping[str, str]] = None) -> list[dict[str, Any]]:
+    from trustwatch.flows.extraction import extract_batch as run
+
+    return run(docs, model, batch_size, stages)
+
+
+@task(name="load-events", task_run_name="load batch {index}", cache_policy=NO_CACHE)
+def load_event_batch(index: int, db_path: str, run_id: str, lock_timeout: float, results: list,
+                     version: str, stages: Optional[Mapping[str, str]] = None) -> dict[str, int]:
+    from trustwatch.flows.extraction import load_batch
+
+    with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
+        return load_batch(con, results, version, stages)
+
+
+def incident_ids(con) -> set[str]:
+    return {r[0] for r in con.execute("SELECT incident_id FROM incidents").fetchall()}
+
+
+def incident_rows(con, ids: list[str]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    cur = con.execute(
+        "SELECT incident_id, type, status, coalesce(actor_text, actor_id) AS actor, "
+        "coalesce(target_text, target_id) AS target, amount_value, amount_currency, event_date, "
+        "n_documents, n_sources, headline FROM incidents "
+        "WHERE incident_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY event_date DESC NULLS LAST, incident_id",
+        [ids])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+@task(name="build-incidents", cache_policy=NO_CACHE)
+def rebuild_incidents(db_path: str, run_id: str, lock_timeout: float, window_days: int,
+                      storyline_window_days: int, stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+    build = resolve("build_incidents", stages)
+    with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
+        before = incident_ids(con)
+        report = build(con, window_days=window_days, storyline_window_days=storyline_window_days)
+        after = incident_ids(con)
+        new = sorted(after - before)
+        return {"incidents": len(after), "new": len(new), "gone": len(before - after),
+                "events": getattr(report, "events", None), "storylines": getattr(report, "storylines", None),
+                "new_incidents": incident_rows(con, new)}
+
+
+@task(name="read-report-data", cache_policy=NO_CACHE)
+def read_report_data(db_path: str, run_id: str, lock_timeout: float, since, until=None,
+                     stages: Optional[Mapping[str, str]] = None):
+    build = resolve("build_report", stages)
+    with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
+        return build(con, since=since, until=until)
+
+
+@task(name="render-report", cache_policy=NO_CACHE)
+def render_report(data, fmt: str, path: str, stages: Optional[Mapping[str, str]] = None) -> str:
+    resolve("render_report", stages)(data, fmt, path)
+    return path
+
+
+@task(name="record-report", cache_policy=NO_CACHE)
+def record_report(db_path: str, run_id: str, lock_timeout: float, data, fmt: str, path: str,
+                  stages: Optional[Mapping[str, str]] = None) -> None:
+    record = resolve("record_report", stages)
+    with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
+        record(con, data, fmt, path)

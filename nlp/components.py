@@ -1,0 +1,1156 @@
+"""spaCy components that turn a parsed article into platform-trust incident events.
+
+`trustwatch_actors` puts the actor gazetteer ahead of the statistical NER (the small English
+model alone calls Kuaishou a person and Weibo a place). `trustwatch_events` finds trigger words
+from a lexicon kept as data (`data/triggers.jsonl`, `data/cues.json`), reads each trigger's
+roles off the dependency parse, decides the status from negation, modality and tense, attaches
+amounts, dates and a stated reason, and merges repeated mentions of one event per document.
+
+Every step walks a bounded neighbourhood of the trigger, so a document costs time linear in
+its length on top of the parse.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable, Optional
+
+from spacy.language import Language
+from spacy.pipeline import SpanRuler
+from spacy.tokens import Doc, Span, Token
+
+log = logging.getLogger(__name__)
+
+ACTOR_LABEL = "ACTOR"
+KEY_ROLE = {"APOLOGY": "actor", "COMPENSATION": "actor"}  # the target for every other type
+AMOUNT_TYPES = ("FINE", "COMPENSATION", "LAWSUIT")
+STATUS_RANK = {"asserted": 3, "planned": 2, "hypothetical": 1, "negated": 0}
+_WORD_RX = re.compile(r"\w+", re.UNICODE)
+
+if not Doc.has_extension("trustwatch_events"):
+    Doc.set_extension("trustwatch_events", default=None)
+if not Doc.has_extension("trustwatch_published"):
+    Doc.set_extension("trustwatch_published", default=None)
+
+
+# --------------------------------------------------------------------------- lexicon data
+
+@dataclass(frozen=True)
+class TriggerEntry:
+    """One line of `data/triggers.jsonl`: surface forms of one event type and how to read roles."""
+
+    type: str
+    pos: str
+    forms: frozenset[str]
+    roles: dict[str, str]
+    conf: float = 0.7
+    particle: tuple[str, ...] = ()
+    strict: bool = False
+    target_nouns: frozenset[str] = frozenset()
+    requires_prep: tuple[str, ...] = ()
+    requires_amount: bool = False
+    reason_preps: tuple[str, ...] = ()
+    gov_lemmas: tuple[str, ...] = ()
+    state_type: Optional[str] = None
+    breach_context: bool = False
+    misconduct_only: bool = False
+    subject_words: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TriggerEntry":
+        return cls(
+            type=d["type"], pos=d["pos"], forms=frozenset(f.lower() for f in d["forms"]),
+            roles=dict(d.get("roles", {})), conf=float(d.get("conf", 0.7)),
+            particle=tuple(d.get("particle", ())), strict=bool(d.get("strict", False)),
+            target_nouns=frozenset(d.get("target_nouns", ())),
+            requires_prep=tuple(d.get("requires_prep", ())),
+            requires_amount=bool(d.get("requires_amount", False)),
+            reason_preps=tuple(d.get("reason_preps", ())),
+            gov_lemmas=tuple(d.get("gov_lemmas", ())), state_type=d.get("state_type"),
+            breach_context=bool(d.get("breach_context", False)),
+            misconduct_only=bool(d.get("misconduct_only", False)),
+            subject_words=tuple(d.get("subject_words", ())),
+        )
+
+
+_POS_GROUPS = {"VERB": ("VERB", "AUX"), "NOUN": ("NOUN", "PROPN"), "ADJ": ("ADJ",), "ADV": ("ADV",)}
+
+
+@dataclass
+class Lexicon:
+    entries: list[TriggerEntry]
+    cues: dict[str, Any]
+    by_form: dict[str, list[TriggerEntry]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for entry in self.entries:
+            for form in entry.forms:
+                self.by_form.setdefault(form, []).append(entry)
+        c = self.cues
+        self.sets = {k: frozenset(v) for k, v in c.items() if isinstance(v, list)}
+        self.light = c.get("light_verbs", {})
+        self.org_anaphors = frozenset(c["anaphors"]["org"])
+        self.person_anaphors = frozenset(c["anaphors"]["person"])
+        self.authority_anaphors = frozenset(c["anaphors"].get("authority", ()))
+        self.place_anaphors = frozenset(c["anaphors"].get("place", ()))
+
+    def candidates(self, token: Token) -> list[TriggerEntry]:
+        """Entries whose form matches the token (lower-cased text or lemma) and part of speech."""
+        found = self.by_form.get(token.lower_) or self.by_form.get(token.lemma_.lower()) or []
+        return [e for e in found if token.pos_ in _POS_GROUPS.get(e.pos, (e.pos,))]
+
+
+def _data_text(name: str) -> str:
+    return (resources.files("trustwatch.nlp") / "data" / name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(triggers_file: str = "triggers.jsonl", cues_file: str = "cues.json") -> Lexicon:
+    """The packaged trigger lexicon and cue lists."""
+    entries = [TriggerEntry.from_dict(json.loads(line))
+               for line in _data_text(triggers_file).splitlines() if line.strip()]
+    return Lexicon(entries, json.loads(_data_text(cues_file)))
+
+
+def lexicon_from_data(entries: Iterable[dict], cues: Optional[dict] = None) -> Lexicon:
+    """A lexicon from inline data (tests, experiments); cues default to the packaged ones."""
+    base = cues if cues is not None else load_lexicon().cues
+    return Lexicon([TriggerEntry.from_dict(e) for e in entries], base)
+
+
+# --------------------------------------------------------------------------- actors component
+
+@Language.factory(
+    "trustwatch_actors",
+    default_config={"patterns": None, "overwrite": True, "phrase_matcher_attr": None},
+)
+def make_actor_ruler(nlp: Language, name: str, patterns: Optional[list[dict]],
+                     overwrite: bool, phrase_matcher_attr: Optional[str]) -> SpanRuler:
+    """A span ruler labelling gazetteer actors as ACTOR entities with their canonical id.
+
+    `patterns` given inline replace the gazetteer (used by tests); with `overwrite` the
+    gazetteer wins where it overlaps the statistical NER.
+    """
+    from spacy.pipeline.span_ruler import (prioritize_existing_ents_filter,
+                                           prioritize_new_ents_filter)
+    ruler = _ActorRuler(
+        nlp, name, spans_key=None, annotate_ents=True, overwrite=False,
+        ents_filter=prioritize_new_ents_filter if overwrite else prioritize_existing_ents_filter,
+        phrase_matcher_attr=phrase_matcher_attr,
+    )
+    if patterns is None:
+        patterns = gazetteer_patterns()
+    if patterns:
+        ruler.add_patterns(patterns)
+    return ruler
+
+
+class _ActorRuler(SpanRuler):
+    """A span ruler that passes documents through untouched while it has no patterns."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self._patterns:
+            return doc
+        return super().__call__(doc)
+
+
+@Language.component("trustwatch_paragraphs")
+def mark_paragraphs(doc: Doc) -> Doc:
+    """Start a sentence after a line break that ends a title or a paragraph, so that a headline
+    is never parsed as one sentence with the article's first line."""
+    n = len(doc)
+    for i, token in enumerate(doc):
+        if "\n" not in token.text_with_ws or i + 1 >= n:
+            continue
+        j = i + 1
+        while j < n and doc[j].is_space:
+            j += 1
+        if j >= n:
+            continue
+        prev = token if not token.is_space else (doc[i - 1] if i > 0 else None)
+        blank_line = token.text_with_ws.count("\n") >= 2 or (token.is_space and token.text.count("\n") >= 2)
+        ends = prev is not None and prev.text[-1:] in ".!?:\"”’)"
+        nxt = doc[j]
+        if blank_line or ends or nxt.is_title or nxt.is_upper:
+            nxt.is_sent_start = True
+    return doc
+
+
+def gazetteer_patterns() -> list[dict]:
+    try:
+        from trustwatch.nlp.gazetteer import actor_patterns
+    except ImportError:
+        log.warning("actor gazetteer not available: actors come from the statistical NER only")
+        return []
+    try:
+        return list(actor_patterns())
+    except Exception as exc:  # noqa: BLE001 - a broken data file must not stop extraction
+        log.error("actor gazetteer could not be loaded (%s): actors come from the NER only", exc)
+        return []
+
+
+@lru_cache(maxsize=1)
+def _actor_index() -> dict[str, Any]:
+    """Canonical id -> Actor (for kinds: regulators, courts, governments)."""
+    try:
+        from trustwatch.nlp.gazetteer import load_actors
+        return {a.id: a for a in load_actors()}
+    except Exception:  # noqa: BLE001 - the gazetteer is optional at this level
+        return {}
+
+
+def _lookup_id(text: str) -> Optional[str]:
+    try:
+        from trustwatch.nlp.gazetteer import lookup
+    except ImportError:
+        return None
+    try:
+        actor = lookup(text)
+    except Exception:  # noqa: BLE001
+        return None
+    return getattr(actor, "id", None) if actor else None
+
+
+def actor_kind(actor_id: Optional[str]) -> Optional[str]:
+    if not actor_id:
+        return None
+    actor = _actor_index().get(actor_id)
+    return getattr(actor, "kind", None) if actor else None
+
+
+# --------------------------------------------------------------------------- parties
+
+@dataclass
+class Party:
+    text: str
+    id: Optional[str] = None
+    label: str = ""
+    start: int = -1  # token index of the head
+    named: bool = False  # a named entity (gazetteer or NER), not a common noun phrase
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "id": self.id}
+
+
+class DocContext:
+    """Per-document state: entity lookup by token and the mentions available for anaphora."""
+
+    def __init__(self, doc: Doc, lex: Lexicon):
+        self.doc = doc
+        self.lex = lex
+        self.ent_of: dict[int, Span] = {}
+        labels = lex.sets["party_labels"]
+        self.mentions: list[Span] = []
+        for ent in doc.ents:
+            if ent.label_ in labels:
+                self.mentions.append(ent)
+                for i in range(ent.start, ent.end):
+                    self.ent_of[i] = ent
+        self._starts = [m.start for m in self.mentions]
+        _ENT_TOKENS.clear()
+        _ENT_TOKENS[id(doc)] = self.ent_of
+
+    def party_from_ent(self, ent: Span) -> Party:
+        text = ent.text.strip()
+        pid = ent.ent_id_ or None
+        if ent.label_ != ACTOR_LABEL and pid is None:
+            pid = _lookup_id(text)
+        # "Pingrong's" -> "Pingrong"
+        text = re.sub(r"[’']s?$", "", text).strip() or text
+        return Party(text=text, id=pid, label=ent.label_, start=ent.root.i, named=True)
+
+    def antecedent(self, token: Token, kind: str) -> Optional[Party]:
+        """The nearest preceding named party of the fitting kind (person, org, authority,
+        place), within about three sentences."""
+        import bisect
+        idx = bisect.bisect_left(self._starts, token.i) - 1
+        floor = token.i - 150
+        while idx >= 0:
+            m = self.mentions[idx]
+            if m.start < floor:
+                break
+            if m.end <= token.i and self._fits(m, kind):
+                return self.party_from_ent(m)
+            idx -= 1
+        return None
+
+    def _fits(self, ent: Span, kind: str) -> bool:
+        label = ent.label_
+        akind = actor_kind(ent.ent_id_ or None) if label == "ACTOR" else None
+        if kind == "person":
+            return label == "PERSON" or akind == "person"
+        if kind == "place":
+            return label == "GPE" or akind in ("government", "country", "state")
+        if label not in ("ACTOR", "ORG", "PRODUCT", "GPE") or (label == "GPE" and kind == "org"):
+            return False
+        if akind == "person":
+            return False
+        words = {w.lower() for w in ent.text.split()}
+        authority = (akind in ("regulator", "court", "government")
+                     or bool(words & self.lex.sets.get("authority_words", frozenset())))
+        if kind == "authority":
+            return authority or label == "GPE"
+        return not authority
+
+
+def _np_span(head: Token) -> Span:
+    """The head noun with its pre-modifiers (determiners, adjectives, compounds, possessives)."""
+    start = head.i
+    for child in head.lefts:
+        if child.dep_ in ("det", "amod", "compound", "nummod", "poss", "nmod", "quantmod",
+                          "advmod", "case", "punct") or child.dep_ == "prep":
+            start = min(start, child.left_edge.i)
+    end = head.i + 1
+    for child in head.rights:
+        if child.dep_ in ("compound", "case") and child.i == end:
+            end = child.i + 1
+    return head.doc[start:end]
+
+
+def _is_anaphor(head: Token, lex: Lexicon) -> Optional[str]:
+    """None when not an anaphor; else the kind of antecedent it needs."""
+    low = head.lower_
+    if head.pos_ == "PRON" or head.tag_ in ("PRP", "PRP$"):
+        if low in lex.person_anaphors:
+            return "person"
+        if low in lex.org_anaphors:
+            return "org"
+        return None
+    if head.pos_ == "NOUN" and any(c.lower_ in ("the", "this", "that", "its", "their")
+                                   for c in head.lefts if c.dep_ in ("det", "poss")):
+        ents = _ENT_TOKENS.get(id(head.doc), {})
+        if any(c.dep_ in ("compound", "poss", "amod") and c.pos_ == "PROPN" and c.i in ents
+               and ents[c.i].label_ in ("ACTOR", "ORG", "PERSON", "PRODUCT") for c in head.lefts):
+            return None
+        if any(c.dep_ in ("prep", "acl", "relcl", "appos") for c in head.rights):
+            return None
+        if low in lex.authority_anaphors:
+            return "authority"
+        if low in lex.place_anaphors:
+            return "place"
+        if low in lex.person_anaphors:
+            return "person"
+        if low in lex.org_anaphors:
+            return "org"
+    return None
+
+
+#: token indexes inside named parties, per document being processed (for anaphor checks)
+_ENT_TOKENS: dict[int, Any] = {}
+
+_NON_PARTY_LABELS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL",
+                               "CARDINAL", "LAW", "LANGUAGE"})
+
+
+def resolve_parties(token: Token, ctx: DocContext, depth: int = 0, with_conj: bool = True
+                    ) -> list[Party]:
+    """The parties a role-filling token stands for: entities, resolved anaphors, or the
+    container's owner ("links to Taobao", "Pingrong's accounts", "the likes of Apple")."""
+    if depth > 3:
+        return []
+    heads = [token]
+    if with_conj:
+        heads += [c for c in token.conjuncts if c.i != token.i]
+        # "Indonesia, along with Malaysia and the Philippines, …"
+        for child in token.children:
+            if child.dep_ == "prep" and child.lower_ in ("along", "together") or \
+                    (child.dep_ == "prep" and child.lower_ == "with" and child.head.lower_ in ("along", "together")):
+                for w in child.subtree:
+                    if w.dep_ == "pobj":
+                        heads.append(w)
+                        heads += list(w.conjuncts)
+                        break
+    out: list[Party] = []
+    seen: set[int] = set()
+    for head in heads:
+        for p in _resolve_one(head, ctx, depth):
+            key = p.start
+            if key not in seen:
+                seen.add(key)
+                out.append(p)
+    return out
+
+
+def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
+    lex = ctx.lex
+    ent = ctx.ent_of.get(head.i)
+    if ent is not None:
+        return [ctx.party_from_ent(ent)]
+    if head.lower_ in ("who", "whose", "which", "that", "whom"):
+        # relative pronoun: the noun its clause modifies
+        anc = next((a for a in head.ancestors if a.dep_ == "relcl"), None)
+        if anc is not None and anc.head.pos_ in ("NOUN", "PROPN"):
+            return resolve_parties(anc.head, ctx, depth + 1, with_conj=False)
+        return []
+    anaphor = _is_anaphor(head, lex)
+    if anaphor is not None:
+        p = ctx.antecedent(head, anaphor)
+        if p is not None:
+            if head.i >= 0:
+                p = Party(text=p.text, id=p.id, label=p.label, start=head.i, named=True)
+            return [p]
+        return []
+    # appositions name the thing: "platforms Taobao and JD.com", "a streamer, Pingrong"
+    for child in head.children:
+        if child.dep_ == "appos" and (child.i in ctx.ent_of or child.pos_ == "PROPN"):
+            return resolve_parties(child, ctx, depth + 1)
+    low = head.lower_
+    if low in lex.sets["containers"] or head.lemma_.lower() in lex.sets["containers"]:
+        # whose container: possessor, proper-noun compound, or of/to/on/from/belonging to
+        for child in head.children:
+            if child.dep_ == "poss":
+                found = resolve_parties(child, ctx, depth + 1)
+                if found:
+                    return found
+        named_compounds = [c for c in head.lefts if c.dep_ == "compound" and c.i in ctx.ent_of]
+        for child in head.children:
+            if child.dep_ == "prep" and child.lower_ in ("to", "of", "on", "from", "at", "for"):
+                for pobj in child.children:
+                    if pobj.dep_ == "pobj":
+                        found = resolve_parties(pobj, ctx, depth + 1)
+                        if found:
+                            return found
+            if child.dep_ == "acl" and child.lemma_ in ("belong", "own", "run", "operate", "use"):
+                for gc in child.children:
+                    targets = [gc] if gc.dep_ in ("dobj", "agent") else []
+                    if gc.dep_ == "prep":
+                        targets = [x for x in gc.children if x.dep_ == "pobj"]
+                    for t in targets:
+                        if t.dep_ == "agent":
+                            t = next((x for x in t.children if x.dep_ == "pobj"), t)
+                        found = resolve_parties(t, ctx, depth + 1)
+                        if found:
+                            return found
+    if head.ent_type_ in _NON_PARTY_LABELS or head.like_num:
+        return []
+    # "Netflix's proposed purchase", "Perplexity's crawling": the named possessor
+    if head.lower_ not in lex.sets["party_nouns"]:
+        for child in head.children:
+            if child.dep_ == "poss" and (child.i in ctx.ent_of or child.pos_ == "PROPN"):
+                found = resolve_parties(child, ctx, depth + 1, with_conj=False)
+                if found:
+                    return found
+    if head.pos_ in ("NOUN", "PROPN"):
+        span = _np_span(head)
+        text = span.text.strip()
+        if text and len(text) <= 120:
+            named = head.pos_ == "PROPN" or any(t.i in ctx.ent_of for t in span)
+            return [Party(text=text, id=_lookup_id(text) if named else None, label="",
+                          start=head.i, named=named)]
+    return []
+
+
+# --------------------------------------------------------------------------- helpers on the parse
+
+def _children(token: Token, deps: Iterable[str]) -> list[Token]:
+    deps = tuple(deps)
+    return [c for c in token.children if c.dep_ in deps]
+
+
+def _prep_objects(token: Token, prep: str) -> list[Token]:
+    """Objects of a preposition under `token` ("against X"; "according to X"; "due to X")."""
+    out = []
+    for child in token.children:
+        if child.dep_ in ("prep", "agent", "dative") and child.lower_ == prep:
+            for gc in child.children:
+                if gc.dep_ in ("pobj", "pcomp"):
+                    out.append(gc)
+    return out
+
+
+def _governing_verb(token: Token) -> Optional[Token]:
+    """The verb whose clause a noun/adjective trigger belongs to."""
+    cur = token
+    for _ in range(6):
+        if cur.dep_ == "ROOT" and cur.pos_ not in ("VERB", "AUX"):
+            return None
+        head = cur.head
+        if head.i == cur.i:
+            return None
+        if head.pos_ in ("VERB", "AUX"):
+            return head
+        if cur.dep_ in ("pobj", "prep", "compound", "amod", "conj", "appos", "dobj", "attr",
+                        "nsubj", "nsubjpass", "acomp", "npadvmod", "nmod", "advmod", "poss"):
+            cur = head
+            continue
+        return None
+    return None
+
+
+def _subject(verb: Token) -> tuple[Optional[Token], bool]:
+    """The verb's subject, following xcomp/conj/relative-clause links; (token, passive)."""
+    cur = verb
+    for _ in range(4):
+        for child in cur.children:
+            if child.dep_ in ("nsubj", "csubj"):
+                return child, False
+            if child.dep_ == "nsubjpass":
+                return child, True
+        if cur.dep_ in ("xcomp", "conj", "advcl") and cur.head.pos_ in ("VERB", "AUX"):
+            cur = cur.head
+            continue
+        if cur.dep_ in ("relcl", "acl") and cur.head.pos_ in ("NOUN", "PROPN", "PRON"):
+            return cur.head, cur.tag_ == "VBN" and cur.dep_ == "acl"
+        break
+    return None, False
+
+
+def _according_to(token: Token) -> list[Token]:
+    """The source of an "according to X" attached anywhere on the path to the root."""
+    cur = token
+    for _ in range(8):
+        for child in cur.children:
+            if child.dep_ == "prep" and child.lower_ == "according":
+                return [gc for p in child.children if p.lower_ == "to"
+                        for gc in p.children if gc.dep_ == "pobj"]
+        if cur.head.i == cur.i:
+            break
+        cur = cur.head
+    return []
+
+
+# --------------------------------------------------------------------------- status
+
+_BACKGROUND_PREPS = frozenset({"from", "of", "over", "after", "following", "since", "before",
+                               "despite", "amid", "about", "behind", "because", "at", "during"})
+
+
+def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
+                 ) -> tuple[str, bool]:
+    """(status, future) from negation, modality, tense and governing verbs."""
+    s = lex.sets
+    # negation or hypothetical modifiers on a nominal trigger
+    for child in trigger.children:
+        if child.dep_ == "neg" or (child.dep_ == "det" and child.lower_ in s["negation_determiners"]):
+            return "negated", False
+        if child.dep_ == "amod" and child.lower_ in s["hypothetical_modifiers"]:
+            return "hypothetical", False
+    if trigger.pos_ in ("NOUN", "PROPN") and (
+            trigger.dep_ in ("compound", "poss")
+            or (trigger.dep_ == "pobj" and trigger.head.lower_ in _BACKGROUND_PREPS)):
+        # "from AT&T's breach payouts", "over his suspension": the event is presupposed
+        return "asserted", False
+    chain: list[Token] = []
+    cur = clause if clause is not None else trigger
+    if trigger.pos_ in ("VERB", "AUX"):
+        cur = trigger
+    for _ in range(5):
+        chain.append(cur)
+        if cur.dep_ in ("xcomp", "ccomp", "pcomp", "advcl", "conj", "acomp") and cur.head.i != cur.i:
+            # "denied hacking", "plans to block", "said it will ban"; stop at a speech verb
+            nxt = cur.head
+            if cur.dep_ == "ccomp" and nxt.lemma_ in ("say", "tell", "report", "announce",
+                                                      "confirm", "write", "state", "add", "note"):
+                chain.append(nxt)
+                break
+            cur = nxt
+            continue
+        if cur.dep_ == "pobj" and cur.head.dep_ == "prep":
+            cur = cur.head.head
+            continue
+        break
+    future = False
+    planned = False
+    for pos, verb in enumerate(chain):
+        lemma = verb.lemma_.lower()
+        for child in verb.children:
+            low = child.lower_
+            if child.dep_ == "neg" or (child.dep_ == "advmod" and low in ("never",)):
+                return "negated", False
+            if child.dep_ in ("aux", "auxpass"):
+                if low in s["modal_hypothetical"] or child.lemma_ in s["modal_hypothetical"]:
+                    if not (low == "can" and pos > 0):
+                        return "hypothetical", False
+                if low in s["modal_planned"] or child.lemma_ == "will":
+                    planned = True
+            if child.dep_ == "advcl":
+                if any(m.dep_ == "mark" and m.lower_ in s["conditional_marks"] for m in child.children):
+                    return "hypothetical", False
+            if child.dep_ == "mark" and low in s["conditional_marks"] and pos == len(chain) - 1:
+                return "hypothetical", False
+        if pos == 0 and verb is trigger:
+            continue
+        if lemma in s["negating_governors"] and verb is not trigger:
+            return "negated", False
+        if lemma in s["hypothetical_governors"] and verb is not trigger:
+            if lemma == "call" and not any(c.lower_ == "for" for c in verb.children):
+                pass
+            elif lemma == "have" and (verb.tag_ == "VBD" or not any(c.dep_ == "xcomp" for c in verb.children)):
+                pass
+            else:
+                return "hypothetical", False
+        if lemma in s["planned_governors"] and verb is not trigger:
+            if lemma in ("begin", "start", "agree", "decide", "order", "move") and verb.tag_ in ("VBD", "VBN"):
+                pass
+            else:
+                planned = True
+        if verb.dep_ == "mark" and verb.lower_ in s["conditional_marks"]:
+            return "hypothetical", False
+    # "if X happens, it could be fined": conditional clause of the trigger's own clause
+    head = chain[0]
+    for child in head.children:
+        if child.dep_ == "mark" and child.lower_ in s["conditional_marks"]:
+            return "hypothetical", False
+    if planned:
+        future = True
+        return "planned", future
+    return "asserted", future
+
+
+# --------------------------------------------------------------------------- the events component
+
+@dataclass
+class Mention:
+    type: str
+    trigger: Token
+    entry: TriggerEntry
+    actors: list[Party]
+    targets: list[Party]
+    status: str
+    future: bool
+    clause: Optional[Token]
+    reason: Optional[str]
+    conf: float
+
+
+@Language.factory(
+    "trustwatch_events",
+    default_config={"triggers_file": "triggers.jsonl", "cues_file": "cues.json",
+                    "min_confidence": 0.0, "max_events_per_doc": 200, "sport_guard": True,
+                    "triggers": None},
+)
+def make_event_extractor(nlp: Language, name: str, triggers_file: str, cues_file: str,
+                         min_confidence: float, max_events_per_doc: int, sport_guard: bool,
+                         triggers: Optional[list[dict]]) -> "EventExtractor":
+    lex = lexicon_from_data(triggers, None) if triggers is not None else load_lexicon(triggers_file, cues_file)
+    return EventExtractor(lex, min_confidence=min_confidence,
+                          max_events_per_doc=max_events_per_doc, sport_guard=sport_guard)
+
+
+class EventExtractor:
+    """Triggers -> role-filled, status-marked events in `doc._.trustwatch_events` (plain dicts)."""
+
+    def __init__(self, lex: Lexicon, *, min_confidence: float = 0.0,
+                 max_events_per_doc: int = 200, sport_guard: bool = True):
+        self.lex = lex
+        self.min_confidence = min_confidence
+        self.max_events_per_doc = max_events_per_doc
+        self.sport_guard = sport_guard
+
+    def __call__(self, doc: Doc) -> Doc:
+        try:
+            doc._.trustwatch_events = self.extract(doc)
+        except Exception:  # noqa: BLE001 - one odd parse must not sink the batch
+            log.exception("event extraction failed on a document of %d tokens", len(doc))
+            doc._.trustwatch_events = []
+        return doc
+
+    # -- per document
+    def extract(self, doc: Doc) -> list[dict]:
+        ctx = DocContext(doc, self.lex)
+        published = _published_of(doc)
+        sporty = self.sport_guard and _is_sport_doc(doc, self.lex)
+        mentions: list[Mention] = []
+        for token in doc:
+            entries = self.lex.candidates(token)
+            if not entries:
+                continue
+            for entry in entries:
+                m = self._mention(token, entry, ctx)
+                if m is not None:
+                    mentions.append(m)
+                    break
+        events: list[dict] = []
+        sent_cache: dict[int, tuple[list, list]] = {}
+        for m in mentions:
+            for ev in self._events_of(m, ctx, published, sent_cache, sporty):
+                if ev["confidence"] >= self.min_confidence:
+                    events.append(ev)
+        merged = merge_events(events)
+        return merged[: self.max_events_per_doc]
+
+    # -- per trigger
+    def _mention(self, token: Token, entry: TriggerEntry, ctx: DocContext) -> Optional[Mention]:
+        lex = self.lex
+        if entry.particle:
+            prts = [c.lower_ for c in token.children if c.dep_ in ("prt", "advmod", "prep")]
+            if "*" not in entry.particle and not any(p in entry.particle for p in prts):
+                return None
+        if entry.gov_lemmas:
+            gov = token.head
+            if gov.lemma_.lower() not in entry.gov_lemmas or gov.i == token.i:
+                return None
+        if entry.subject_words:
+            subj, _ = _subject(token)
+            if subj is None or not any(t.lower_ in entry.subject_words for t in subj.subtree):
+                return None
+        if entry.breach_context and not _breach_context(token, lex):
+            return None
+        if entry.misconduct_only and not _misconduct_context(token, lex):
+            return None
+        clause = token if token.pos_ in ("VERB", "AUX") else _governing_verb(token)
+        if token.pos_ in ("ADJ",) and token.head.pos_ in ("VERB", "AUX"):
+            clause = token.head
+        if token.pos_ == "ADV":
+            clause = token.head
+        if entry.requires_prep:
+            preps = {c.lower_ for c in token.children if c.dep_ in ("prep", "agent", "prt")}
+            ok = bool(preps & set(entry.requires_prep))
+            if not ok and not entry.target_nouns:
+                return None
+            if not ok:
+                objs = _children(token, ("dobj", "nsubjpass"))
+                if not any(o.lower_ in entry.target_nouns for o in objs):
+                    return None
+        elif entry.target_nouns:
+            objs = _children(token, ("dobj", "nsubjpass"))
+            objs += [c for o in objs for c in o.conjuncts]
+            if not any(o.lower_ in entry.target_nouns or o.lemma_.lower() in entry.target_nouns
+                       for o in objs):
+                return None
+        actors, targets = self._roles(token, entry, clause, ctx)
+        status, future = event_status(token, clause, lex)
+        status = self._light_status(token, entry, clause, status)
+        reason = _reason(token, clause, entry)
+        type_ = entry.type
+        if entry.state_type and actors and all(self._is_state(a) for a in actors):
+            type_ = entry.state_type
+        conf = entry.conf
+        return Mention(type_, token, entry, actors, targets, status, future, clause, reason, conf)
+
+    def _is_state(self, party: Party) -> bool:
+        if party.label in self.lex.sets["place_labels"]:
+            return True
+        kind = actor_kind(party.id)
+        return kind in self.lex.sets["state_kinds"] if kind else False
+
+    def _light_status(self, token: Token, entry: TriggerEntry, clause: Optional[Token],
+                      status: str) -> str:
+        if status != "asserted" or token.pos_ not in ("NOUN", "PROPN") or clause is None:
+            return status
+        hyp = self.lex.light.get(entry.type, {}).get("hypothetical", [])
+        if clause.lemma_.lower() in hyp and clause.tag_ in ("VBZ", "VBP", "VBG"):
+            return "hypothetical"
+        return status
+
+    def _roles(self, token: Token, entry: TriggerEntry, clause: Optional[Token],
+               ctx: DocContext) -> tuple[list[Party], list[Party]]:
+        roles = entry.roles
+        actors: list[Party] = []
+        targets: list[Party] = []
+        place_actors: list[Party] = []
+
+        def put(role: Optional[str], tokens: Iterable[Token]) -> None:
+            for tok in tokens:
+                parties = resolve_parties(tok, ctx)
+                if role == "actor":
+                    actors.extend(parties)
+                elif role == "target":
+                    targets.extend(parties)
+                elif role == "actor_place":
+                    place_actors.extend(p for p in parties if p.label in ctx.lex.sets["place_labels"])
+                elif role == "target_or_actor":
+                    targets.extend(parties)
+                elif role == "actor_or_target":
+                    for p in parties:
+                        kind = actor_kind(p.id)
+                        if kind in ("regulator", "court", "government") or p.label == "GPE":
+                            actors.append(p)
+                        else:
+                            targets.append(p)
+
+        is_verb = token.pos_ in ("VERB", "AUX")
+        if is_verb:
+            subj, passive = None, False
+            for child in token.children:
+                if child.dep_ in ("nsubj", "nsubjpass"):
+                    subj, passive = child, child.dep_ == "nsubjpass"
+            if subj is None:
+                subj, passive = _subject(token)
+                if token.dep_ == "acl" and token.tag_ == "VBN":
+                    passive = True
+            if subj is not None:
+                put(roles.get("nsubjpass" if passive else "nsubj"), [subj])
+                # "Indonesia, along with Malaysia and the Philippines, banned …"
+                for prep in _children(token, ("prep",)):
+                    if prep.lower_ in ("along", "together"):
+                        objs = [w for w in prep.subtree if w.dep_ == "pobj"][:1]
+                        put(roles.get("nsubjpass" if passive else "nsubj"), objs)
+            put(roles.get("dobj"), _children(token, ("dobj",)))
+            put(roles.get("dative"), _children(token, ("dative",)))
+            if passive or token.tag_ == "VBN":
+                for agent in _children(token, ("agent",)):
+                    put(roles.get("agent"), _children(agent, ("pobj",)))
+            if "ccomp_subj" in roles:
+                for cc in _children(token, ("ccomp",)):
+                    put(roles["ccomp_subj"], _children(cc, ("nsubj", "nsubjpass")))
+        elif token.pos_ == "ADV":
+            if "head_subj" in roles:
+                subj, _ = _subject(token.head)
+                if subj is not None:
+                    put(roles["head_subj"], [subj])
+        else:
+            for child in token.children:
+                if child.dep_ == "poss":
+                    put(roles.get("poss"), [child])
+                elif child.dep_ == "compound" and child.i in ctx.ent_of:
+                    put(roles.get("compound"), [child])
+                elif child.dep_ == "acl" and "acl_obj" in roles:
+                    if child.lemma_ in ("target", "affect", "involve", "hit", "impact", "expose"):
+                        put(roles["acl_obj"], _children(child, ("dobj",)))
+                elif child.dep_ == "acl" and child.tag_ == "VBN":
+                    # "a lawsuit brought by X against Y"
+                    for agent in _children(child, ("agent",)):
+                        put("actor", _children(agent, ("pobj",)))
+                    for prep, role in roles.items():
+                        if prep.startswith("prep:"):
+                            put(role, _prep_objects(child, prep[5:]))
+            # compound of a noun: "data breach payouts" -> the head noun's possessor
+            if token.dep_ == "compound" and token.head.pos_ in ("NOUN", "PROPN"):
+                for child in token.head.children:
+                    if child.dep_ == "poss":
+                        put(roles.get("poss"), [child])
+            # light verb: "X imposed a fine", "X suffered a breach", "Y faces a probe"
+            if clause is not None and clause.i != token.i:
+                lv = self.lex.light.get(entry.type, {})
+                lemma = clause.lemma_.lower()
+                subj, passive = _subject(clause)
+                relation = token.dep_
+                if subj is not None and subj.i != token.i and not (relation in ("nsubj", "nsubjpass")):
+                    if lemma in lv.get("actor", ()) and not passive:
+                        put("actor", [subj])
+                    elif lemma in lv.get("target", ()) or (lemma in lv.get("actor", ()) and passive):
+                        put("target", [subj])
+                    elif entry.type == "BREACH" and lemma in ("be",):
+                        pass
+                if relation in ("nsubj", "nsubjpass"):
+                    # "the fine was imposed on X by Y"; "a breach hit X"
+                    put("target", _children(clause, ("dobj",)) if lemma in ("hit", "affect", "expose", "target", "impact") else [])
+                if lemma in lv.get("actor", ()):
+                    put("target", _children(clause, ("dative",)))
+                for prep, role in roles.items():
+                    if prep.startswith("prep:") and role in ("target", "actor"):
+                        if prep[5:] in ("against", "on", "into", "at", "to", "from", "with"):
+                            put(role, _prep_objects(clause, prep[5:]))
+                for agent in _children(clause, ("agent",)):
+                    if relation in ("nsubjpass",):
+                        put("actor", _children(agent, ("pobj",)))
+                    elif relation == "pobj" and token.head.dep_ == "agent":
+                        pass
+                # "was hit by a data breach": trigger under the agent of a passive verb
+                if relation == "pobj" and token.head.dep_ == "agent" and subj is not None and passive:
+                    put("target", [subj])
+        for prep, role in roles.items():
+            if prep.startswith("prep:"):
+                put(role, _prep_objects(token, prep[5:]))
+        if not actors:
+            put("actor", _according_to(token))
+        if not actors and place_actors:
+            actors = place_actors
+        trig_i = token.i
+        actors = [a for a in actors if a.start != trig_i]
+        targets = [t for t in targets if t.start != trig_i]
+        # a party cannot be its own counterpart
+        actor_keys = {_norm_key(a) for a in actors}
+        targets = [t for t in targets if _norm_key(t) not in actor_keys or not actors]
+        return actors, targets
+
+    def _events_of(self, m: Mention, ctx: DocContext, published: Optional[date],
+                   sent_cache: dict, sporty: bool) -> list[dict]:
+        lex = self.lex
+        entry = m.entry
+        key_role = KEY_ROLE.get(m.type, "target")
+        keys = m.actors if key_role == "actor" else m.targets
+        others = m.targets if key_role == "actor" else m.actors
+        keys = [k for k in keys if _good_key(k, entry, lex)]
+        if not keys:
+            return []
+        if sporty and m.type in ("BAN", "FINE", "LAWSUIT", "ACCUSATION"):
+            if not any(k.label == ACTOR_LABEL for k in keys):
+                return []
+        sent = m.trigger.sent
+        amount = None
+        if m.type in AMOUNT_TYPES:
+            amount = _amount_near(m, sent, sent_cache)
+            if entry.requires_amount and amount is None:
+                return []
+        elif entry.requires_amount:
+            return []
+        date_ = _date_near(m, sent, published, sent_cache)
+        conf = m.conf
+        conf += 0.05 if others else -0.05
+        conf += 0.05 if any(k.label == ACTOR_LABEL or k.id for k in keys) else 0.0
+        if m.status not in ("asserted", "planned"):
+            conf -= 0.1
+        conf = round(max(0.05, min(0.99, conf)), 3)
+        out = []
+        other_list = others or [None]
+        for key in keys:
+            for other in other_list[:4]:
+                actor = other if key_role == "target" else key
+                target = key if key_role == "target" else other
+                if actor is not None and target is not None and _norm_key(actor) == _norm_key(target):
+                    actor = None
+                out.append({
+                    "type": m.type, "status": m.status,
+                    "actor": actor.as_dict() if actor else None,
+                    "target": target.as_dict() if target else None,
+                    "amount": amount, "date": date_, "reason": m.reason,
+                    "trigger": m.trigger.text, "sentence": sent.text,
+                    "start": sent.start_char, "end": sent.end_char, "confidence": conf,
+                })
+        return out
+
+
+# --------------------------------------------------------------------------- attachments
+
+def _published_of(doc: Doc) -> Optional[date]:
+    value = doc._.trustwatch_published
+    if value is None:
+        context = getattr(doc, "_context", None)
+        if isinstance(context, dict):
+            value = context.get("published")
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _is_sport_doc(doc: Doc, lex: Lexicon) -> bool:
+    words = lex.sets["sport_words"]
+    hits = set()
+    for token in doc:
+        low = token.lower_
+        if low in words:
+            hits.add(low)
+            if len(hits) >= 4:
+                return True
+    return False
+
+
+def _breach_context(token: Token, lex: Lexicon) -> bool:
+    """A "breach" about data or systems, not a breach of a law or contract."""
+    words = lex.sets["breach_words"]
+    for child in token.children:
+        if child.dep_ == "prep" and child.lower_ == "of":
+            for pobj in child.children:
+                if pobj.dep_ == "pobj" and pobj.lemma_.lower() in lex.sets["breach_exclusions"]:
+                    return False
+    if token.dep_ == "pobj" and token.head.lower_ == "in" and token.lower_.startswith("breach"):
+        return False
+    if token.lower_.startswith(("hack", "cyber")):
+        return True
+    for child in token.children:
+        if child.lower_ in words:
+            return True
+    if token.head.lower_ in words:
+        return True
+    window = token.sent
+    return sum(1 for t in window if t.lower_ in words) >= 2
+
+
+def _misconduct_context(token: Token, lex: Lexicon) -> bool:
+    words = lex.sets["misconduct_words"]
+    return any(t.lower_ in words or t.lemma_.lower() in words for t in token.head.subtree)
+
+
+def _reason(token: Token, clause: Optional[Token], entry: TriggerEntry) -> Optional[str]:
+    """"due to tax evasion", "for selling fake phones", "of fraud", "over claims that …"."""
+    cands: list[Token] = [token] + ([clause] if clause is not None and clause.i != token.i else [])
+    for head in cands:
+        for child in head.children:
+            low = child.lower_
+            if child.dep_ != "prep":
+                continue
+            if low in ("due", "because", "owing"):
+                objs = [g for to in child.children for g in to.children if g.dep_ == "pobj"]
+                objs += [g for g in child.children if g.dep_ == "pobj"]
+                if objs:
+                    return _span_text(objs[0])
+            if low in entry.reason_preps or low in ("for", "over"):
+                for g in child.children:
+                    if g.dep_ == "pcomp" and g.tag_ == "VBG":
+                        return _span_text(g)
+                    if g.dep_ == "pobj" and g.pos_ == "NOUN" and g.ent_type_ in ("", "ORG") and \
+                            low in entry.reason_preps:
+                        if g.lemma_.lower() in ("year", "month", "day", "week", "time", "hour"):
+                            continue
+                        return _span_text(g)
+    return None
+
+
+def _span_text(token: Token, limit: int = 160) -> str:
+    sub = token.doc[token.left_edge.i: token.right_edge.i + 1]
+    text = sub.text.strip().rstrip(",;")
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _sentence_finds(sent: Span, published: Optional[date], cache: dict) -> tuple[list, list]:
+    hit = cache.get(sent.start)
+    if hit is not None:
+        return hit
+    amounts: list = []
+    dates: list = []
+    try:
+        from trustwatch.nlp.amounts import find_amounts
+        amounts = find_amounts(sent.text)
+    except Exception:  # noqa: BLE001
+        log.debug("amount finder failed", exc_info=True)
+    try:
+        from trustwatch.nlp.dates import find_dates
+        dates = find_dates(sent.text, published)
+    except Exception:  # noqa: BLE001
+        log.debug("date finder failed", exc_info=True)
+    cache[sent.start] = (amounts, dates)
+    return amounts, dates
+
+
+def _amount_near(m: Mention, sent: Span, cache: dict) -> Optional[dict]:
+    amounts, _ = _sentence_finds(sent, None, cache)
+    if not amounts:
+        return None
+    base = sent.start_char
+    trig = m.trigger.idx - base
+    scope = m.clause if m.clause is not None else m.trigger
+    lo = scope.left_edge.idx - base
+    hi = scope.right_edge.idx + len(scope.right_edge.text) - base
+    in_scope = [a for a in amounts if lo <= a[0] < hi] or amounts
+    best = min(in_scope, key=lambda a: abs(a[0] - trig) + (0 if a[0] >= trig else 3))
+    amt = best[2]
+    return {"value": float(amt.value), "currency": amt.currency, "text": amt.text}
+
+
+def _date_near(m: Mention, sent: Span, published: Optional[date], cache: dict) -> Optional[dict]:
+    key = ("d", sent.start, m.future)
+    if key in cache:
+        dates = cache[key]
+    else:
+        dates = []
+        try:
+            from trustwatch.nlp.dates import find_dates
+            dates = find_dates(sent.text, published, future=m.future)
+        except Exception:  # noqa: BLE001
+            log.debug("date finder failed", exc_info=True)
+        cache[key] = dates
+    if not dates:
+        return None
+    base = sent.start_char
+    trig = m.trigger.idx - base
+    scope = m.clause if m.clause is not None else m.trigger
+    # the date must sit in the trigger's own clause (or open the sentence: "Last year, …")
+    lo = scope.left_edge.idx - base
+    hi = scope.right_edge.idx + len(scope.right_edge.text) - base
+    fitting = [d for d in dates if lo <= d[0] < hi]
+    if not fitting:
+        return None
+    best = min(fitting, key=lambda d: abs(d[0] - trig))
+    ev = best[2]
+    return {"value": ev.value, "precision": ev.precision, "text": ev.text}
+
+
+# --------------------------------------------------------------------------- keys and merging
+
+_EMPTY_KEY_WORDS = frozenset(
+    "the a an this that these those it its they them their he she him his her company firm "
+    "platform app service group business site giant one some others other".split())
+
+
+def _words(text: str) -> list[str]:
+    return _WORD_RX.findall(text.casefold())
+
+
+def _norm_key(p: Party) -> str:
+    return p.id or " ".join(_words(p.text))
+
+
+def _good_key(p: Party, entry: TriggerEntry, lex: Lexicon) -> bool:
+    words = _words(p.text)
+    if not words or all(w in _EMPTY_KEY_WORDS for w in words):
+        return False
+    if p.named or p.id:
+        return True
+    if entry.strict or words[0] in ("its", "their", "his", "her", "our", "your", "my", "whose"):
+        return False
+    head = words[-1]
+    return head in lex.sets["party_nouns"]
+
+
+def _party_words(party: Optional[dict]) -> list[str]:
+    if not party:
+        return []
+    return _words(party.get("text") or "")
+
+
+def _compatible(a: Optional[dict], b: Optional[dict]) -> bool:
+    """Same party: same id, or one's words occur consecutively in the other's."""
+    if not a or not b:
+        return True
+    if a.get("id") and b.get("id"):
+        return a["id"] == b["id"]
+    wa, wb = _party_words(a), _party_words(b)
+    return _contains(wa, wb) or _contains(wb, wa)
+
+
+def _contains(hay: list[str], needle: list[str]) -> bool:
+    if not needle or len(needle) > len(hay):
+        return False
+    n = len(needle)
+    return any(hay[i:i + n] == needle for i in range(len(hay) - n + 1))
+
+
+def _filled(ev: dict) -> int:
+    return sum(1 for k in ("actor", "target", "amount", "date", "reason") if ev.get(k))
+
+
+def merge_events(events: list[dict]) -> list[dict]:
+    """One event per (type, key argument, compatible counterpart): the best-filled mention
+    stays, missing roles are filled from the others, asserted beats planned beats the rest."""
+    merged: list[dict] = []
+    for ev in events:
+        key_role = KEY_ROLE.get(ev["type"], "target")
+        other_role = "target" if key_role == "actor" else "actor"
+        home = None
+        for cand in merged:
+            if cand["type"] != ev["type"]:
+                continue
+            if not (cand.get(key_role) and ev.get(key_role)):
+                continue
+            if not _compatible(cand[key_role], ev[key_role]):
+                continue
+            if cand.get(other_role) and ev.get(other_role) and not _compatible(cand[other_role], ev[other_role]):
+                continue
+            home = cand
+            break
+        if home is None:
+            merged.append(dict(ev))
+            continue
+        _absorb(home, ev)
+    return merged
+
+
+def _absorb(home: dict, ev: dict) -> None:
+    better_status = STATUS_RANK[ev["status"]] > STATUS_RANK[home["status"]]
+    if better_status or (_filled(ev) > _filled(home) and ev["status"] == home["status"]):
+        # the better mention supplies the sentence; keep the union of roles
+        for k in ("actor", "target", "amount", "date", "reason"):
+            if not ev.get(k) and home.get(k):
+                ev[k] = home[k]
+        conf = max(home["confidence"], ev["confidence"])
+        home.clear()
+        home.update(ev)
+        home["confidence"] = conf
+    else:
+        for k in ("actor", "target", "amount", "date", "reason"):
+            if not home.get(k) and ev.get(k):
+                home[k] = ev[k]
+        home["confidence"] = max(home["confidence"], ev["confidence"])
+    home["confidence"] = round(min(0.99, home["confidence"] + 0.02), 3)

@@ -1,0 +1,293 @@
+"""Dates in news text, resolved against the article's published date.
+
+An event date is written at the precision the text gives it: "on February 22" is a day,
+"this month" a month, "last year" a year. Relative expressions ("yesterday", "Tuesday",
+"last week", a month name without a year) need the published date and give None without it;
+absolute ones ("5 December 2021", "2021-12-05", "in 2019") always resolve.
+
+Words that only look like dates are left alone: "may be fined" (a modal verb), "2 million"
+(a count), a bare capitalised "March" with no day, year or preposition (a noun).
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, timedelta
+from typing import Optional, Union
+
+from trustwatch.records import EventDate
+
+__all__ = ["resolve_date", "find_dates"]
+
+PublishedLike = Union[date, datetime, str, None]
+
+_MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
+             "saturday": 5, "sunday": 6}
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+                 "several": None, "few": None}
+
+# Month names are matched case-sensitively (capitalised), so "may be fined" and "to march"
+# never become dates. Abbreviations need a day or a year next to them ("Jan" is also a name).
+_FULL_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_ABBR_MONTH = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+_ANY_MONTH = rf"(?:{_FULL_MONTH}|{_ABBR_MONTH})"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_ORD = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?:19[5-9]\d|20\d\d)"
+
+# Prepositions kept in the surface text ("starting March 1", as the labelled data writes it).
+_LEAD = (r"(?:(?i:starting(?:\s+(?:on|from|in))?|beginning(?:\s+(?:on|in))?|effective(?:\s+(?:on|from))?"
+         r"|as\s+of|from|on|in|since|by|until|till|through|before|after|during|throughout)\s+)")
+_PART = r"(?:(?i:early|mid|late|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of|the\s+middle\s+of)[\s-]+)"
+_WD_PREFIX = rf"(?:{_WEEKDAY},?\s+)"
+
+_F = re.VERBOSE
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("iso", re.compile(rf"{_LEAD}?(?<![\d/.-])(?P<y>{_YEAR})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?![\d-])", _F)),
+    ("iso_month", re.compile(rf"{_LEAD}?(?<![\d/.-])(?P<y>{_YEAR})-(?P<m>0[1-9]|1[0-2])(?![\d-])", _F)),
+    ("numeric", re.compile(rf"{_LEAD}?(?<![\d/.])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<y>\d{{4}}|\d{{2}})(?![\d/])", _F)),
+    ("d_m_y", re.compile(rf"{_LEAD}?{_WD_PREFIX}?(?:the\s+)?(?<!\d)(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_ANY_MONTH}),?\s+(?P<y>{_YEAR})(?!\d)", _F)),
+    ("m_d_y", re.compile(rf"{_LEAD}?{_WD_PREFIX}?(?P<mon>{_ANY_MONTH})\s+(?P<d>\d{{1,2}}){_ORD},?\s+(?P<y>{_YEAR})(?!\d)", _F)),
+    ("m_d", re.compile(rf"{_LEAD}?{_WD_PREFIX}?(?P<mon>{_ANY_MONTH})\s+(?P<d>\d{{1,2}}){_ORD}(?![\d:.,]\d|\d|\s*(?:%|(?i:percent|million|billion|per\s*cent)))", _F)),
+    ("d_m", re.compile(rf"{_LEAD}?{_WD_PREFIX}?(?:the\s+)?(?<![\d.,])(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_FULL_MONTH}|{_ABBR_MONTH}(?<=\.))(?!\w)", _F)),
+    ("m_y", re.compile(rf"{_LEAD}?{_PART}?(?P<mon>{_ANY_MONTH}),?\s+(?:of\s+)?(?P<y>{_YEAR})(?!\d)", _F)),
+    ("rel_month_name", re.compile(rf"(?:{_LEAD}?(?P<rel>(?i:last|next|this|past|previous|coming))\s+|(?:{_LEAD}{_PART}?)|{_PART}|(?i:in\s+|on\s+)?(?:the\s+)?(?i:end|beginning|start|middle)\s+of\s+)(?P<mon>{_FULL_MONTH})(?![\w-])", _F)),
+    ("part_year", re.compile(rf"{_LEAD}?{_PART}(?P<y>{_YEAR})(?!\d)", _F)),
+    ("year", re.compile(rf"{_LEAD}?(?:(?i:fiscal|FY)\s?)?(?<![\d$£€¥₹₩.,/:])(?<![A-Za-z]-)(?P<y>{_YEAR})(?![\d%]|[.,]\d|s\b|'s\b|\s*(?:%|(?i:percent|per\s+cent|million|billion|thousand|users|people)\b)|[-\s]?(?i:million|billion))", _F)),
+    ("today", re.compile(r"(?i:\b(?P<w>today|yesterday|tomorrow)\b)", _F)),
+    ("rel_unit", re.compile(
+        r"(?i:\b(?:(?P<mod>earlier|later|early|late)(?:\s+in)?\s+)?(?P<rel>last|this|next|previous|coming)\s+(?P<unit>year|month|week)\b)"
+        r"(?!\s*(?i:'s)?\s*(?i:ago))", _F)),
+    ("ago", re.compile(
+        r"(?i:\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+        r"(?P<unit>day|week|month|year)s?\s+ago\b)", _F)),
+    ("weekday", re.compile(
+        rf"(?P<lead>(?i:(?:on|last|next|this|past|since|by|until|from|before|after|starting|beginning|"
+        rf"effective|said|announced|reported|confirmed|told|wrote|posted|ruled|filed)\s+))?"
+        rf"(?<!Black\s)(?<!Cyber\s)(?<!Super\s)(?<!Good\s)(?<!Easter\s)(?<!Ash\s)(?<!Holy\s)"
+        rf"(?<!Giving\s)(?<!Palm\s)(?<!Fat\s)(?<!Bloody\s)(?<!Maundy\s)"
+        rf"\b(?P<wd>{_WEEKDAY})\b(?P<tail>\s+[A-Z]\w*)?", _F)),
+]
+
+_REL_WORDS = {"last": -1, "previous": -1, "past": -1, "this": 0, "next": 1, "coming": 1}
+
+
+def _as_date(published: PublishedLike) -> Optional[date]:
+    if published is None:
+        return None
+    if isinstance(published, datetime):
+        return published.date()
+    if isinstance(published, date):
+        return published
+    try:
+        return date.fromisoformat(str(published).strip()[:10])
+    except ValueError:
+        return None
+
+
+def _month_num(name: str) -> int:
+    return _MONTHS[name.rstrip(".").lower()]
+
+
+def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
+    idx = year * 12 + (month - 1) + delta
+    return idx // 12, idx % 12 + 1
+
+
+def _valid_day(y: int, m: int, d: int) -> bool:
+    return 1 <= m <= 12 and 1 <= d <= calendar.monthrange(y, m)[1]
+
+
+def _day(y: int, m: int, d: int) -> Optional[tuple[str, str]]:
+    if not (1900 <= y <= 2100) or not _valid_day(y, m, d):
+        return None
+    return f"{y:04d}-{m:02d}-{d:02d}", "day"
+
+
+def _month(y: int, m: int) -> Optional[tuple[str, str]]:
+    if not (1900 <= y <= 2100) or not 1 <= m <= 12:
+        return None
+    return f"{y:04d}-{m:02d}", "month"
+
+
+def _year(y: int) -> Optional[tuple[str, str]]:
+    return (f"{y:04d}", "year") if 1900 <= y <= 2100 else None
+
+
+def _year_for_day(m: int, d: int, pub: date, future: bool) -> Optional[int]:
+    """The year that puts month m, day d nearest to pub (on/after pub when future)."""
+    options = []
+    for y in (pub.year - 1, pub.year, pub.year + 1):
+        if _valid_day(y, m, d):
+            options.append((date(y, m, d), y))
+    if not options:
+        return None
+    if future:
+        after = [(dt, y) for dt, y in options if dt >= pub]
+        return min(after)[1] if after else None
+    return min(options, key=lambda o: (abs((o[0] - pub).days), -o[1]))[1]
+
+
+def _year_for_month(m: int, pub: date, future: bool) -> int:
+    pub_idx = pub.year * 12 + pub.month - 1
+    options = [y for y in (pub.year - 1, pub.year, pub.year + 1)]
+    if future:
+        return min(y for y in options if y * 12 + m - 1 >= pub_idx)
+    return min(options, key=lambda y: (abs(y * 12 + m - 1 - pub_idx), -y))
+
+
+def _month_of_week(monday: date) -> tuple[str, str]:
+    thursday = monday + timedelta(days=3)  # ISO: a week belongs where its Thursday is
+    return f"{thursday.year:04d}-{thursday.month:02d}", "month"
+
+
+def _resolve(kind: str, m: re.Match, pub: Optional[date], future: bool) -> Optional[tuple[str, str]]:
+    g = m.groupdict()
+    if kind == "iso":
+        return _day(int(g["y"]), int(g["m"]), int(g["d"]))
+    if kind == "iso_month":
+        return _month(int(g["y"]), int(g["m"]))
+    if kind == "numeric":
+        a, b, y = int(g["a"]), int(g["b"]), int(g["y"])
+        if len(g["y"]) == 2:
+            y += 2000 if y < 70 else 1900
+        mo, d = (a, b) if a <= 12 else (b, a)  # US order unless the first cannot be a month
+        return _day(y, mo, d)
+    if kind in ("d_m_y", "m_d_y"):
+        return _day(int(g["y"]), _month_num(g["mon"]), int(g["d"]))
+    if kind == "m_y":
+        return _month(int(g["y"]), _month_num(g["mon"]))
+    if kind in ("part_year", "year"):
+        return _year(int(g["y"]))
+    if pub is None:
+        return None
+    lead = m.group(0)[:12].strip().lower()
+    if lead.startswith("since ") or lead.startswith("last "):
+        # "since May" looks back; a month after the published date cannot be meant
+        if kind in ("m_d", "d_m"):
+            mo, d = _month_num(g["mon"]), int(g["d"])
+            y = pub.year if (mo, d) <= (pub.month, pub.day) else pub.year - 1
+            return _day(y, mo, d) if _valid_day(y, mo, d) else None
+        if kind == "rel_month_name" and not g.get("rel"):
+            mo = _month_num(g["mon"])
+            return _month(pub.year if mo <= pub.month else pub.year - 1, mo)
+    if kind in ("m_d", "d_m"):
+        mo, d = _month_num(g["mon"]), int(g["d"])
+        y = _year_for_day(mo, d, pub, future)
+        return _day(y, mo, d) if y is not None else None
+    if kind == "rel_month_name":
+        mo = _month_num(g["mon"])
+        rel = (g.get("rel") or "").lower()
+        if rel in ("last", "past", "previous"):
+            y = pub.year if mo < pub.month else pub.year - 1
+        elif rel in ("next", "coming"):
+            y = pub.year if mo > pub.month else pub.year + 1
+        elif rel == "this":
+            y = pub.year
+        else:
+            y = _year_for_month(mo, pub, future)
+        return _month(y, mo)
+    if kind == "today":
+        offset = {"today": 0, "yesterday": -1, "tomorrow": 1}[g["w"].lower()]
+        d = pub + timedelta(days=offset)
+        return _day(d.year, d.month, d.day)
+    if kind == "rel_unit":
+        delta = _REL_WORDS[g["rel"].lower()]
+        unit = g["unit"].lower()
+        if unit == "year":
+            return _year(pub.year + delta)
+        if unit == "month":
+            return _month(*_add_months(pub.year, pub.month, delta))
+        monday = pub - timedelta(days=pub.weekday()) + timedelta(weeks=delta)
+        if delta == 0:
+            return _month(pub.year, pub.month)
+        return _month_of_week(monday)
+    if kind == "ago":
+        n = g["n"].lower()
+        count = int(n) if n.isdigit() else _NUMBER_WORDS.get(n)
+        if not count:
+            return None
+        unit = g["unit"].lower()
+        if unit == "day":
+            d = pub - timedelta(days=count)
+            return _day(d.year, d.month, d.day)
+        if unit == "week":
+            d = pub - timedelta(weeks=count)
+            return _month(d.year, d.month)
+        if unit == "month":
+            return _month(*_add_months(pub.year, pub.month, -count))
+        return _year(pub.year - count)
+    if kind == "weekday":
+        lead = (g.get("lead") or "").strip().lower()
+        if not lead and g.get("tail"):
+            return None  # "Sunday Times", "Monday Night Football": a name, not a date
+        wd = _WEEKDAYS[g["wd"].lower()]
+        if lead == "last" or lead == "past":
+            back = (pub.weekday() - wd) % 7 or 7
+            d = pub - timedelta(days=back)
+        elif lead == "next":
+            fwd = (wd - pub.weekday()) % 7 or 7
+            d = pub + timedelta(days=fwd)
+        elif future:
+            d = pub + timedelta(days=(wd - pub.weekday()) % 7)
+        else:
+            d = pub - timedelta(days=(pub.weekday() - wd) % 7)
+        return _day(d.year, d.month, d.day)
+    return None
+
+
+_SPEECH_LEADS = ("said", "announced", "reported", "confirmed", "told", "wrote", "posted", "ruled",
+                 "filed")
+
+
+def find_dates(text: str, published: PublishedLike = None, *, future: bool = False
+               ) -> list[tuple[int, int, EventDate]]:
+    """Every date expression in `text` as (start, end, EventDate), in text order.
+
+    `future` says the context is future tense ("will begin … March 1"): an ambiguous month
+    or weekday then resolves on or after the published date instead of nearest to it.
+    """
+    if not text:
+        return []
+    pub = _as_date(published)
+    candidates: list[tuple[int, int, int, str, re.Match]] = []
+    for order, (kind, rx) in enumerate(_PATTERNS):
+        for m in rx.finditer(text):
+            start, end = m.span()
+            if kind == "weekday":
+                lead = (m.group("lead") or "").strip().lower()
+                if lead in _SPEECH_LEADS:  # keep "said Tuesday" as the date "Tuesday"
+                    start = m.start("wd")
+                end = m.end("wd")
+            if end > start:
+                candidates.append((start, end, order, kind, m))
+    # Longest expression wins where several overlap; ties go to the more specific pattern.
+    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2], c[0]))
+    taken: list[tuple[int, int]] = []
+    results: list[tuple[int, int, EventDate]] = []
+    for start, end, _order, kind, m in candidates:
+        if any(start < e and s < end for s, e in taken):
+            continue
+        resolved = _resolve(kind, m, pub, future)
+        taken.append((start, end))  # an unresolvable span still blocks its sub-spans
+        if resolved is None:
+            continue
+        value, precision = resolved
+        surface = text[start:end]
+        results.append((start, end, EventDate(value=value, precision=precision, text=surface)))
+    results.sort(key=lambda r: r[0])
+    return results
+
+
+def resolve_date(text: str, published: PublishedLike = None, *, future: bool = False
+                 ) -> Optional[EventDate]:
+    """The first date `text` states, resolved against `published`; None when there is none."""
+    found = find_dates(text, published, future=future)
+    return found[0][2] if found else None

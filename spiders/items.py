@@ -1,0 +1,31 @@
+"""The typed lines of the crawl's JSONL output, read back by `trustwatch.ingest.load_crawl`.
+
+Every line is `{"type": "fetch" | "document" | "source", ...fields}`: a `FetchLog`, a
+`Document`, or a `SourceStatus` (how one source went, and the validators for its next
+conditional GET).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field
+
+from trustwatch.records import Record
+
+LINE_TYPES = ("fetch", "document", "source")
+
+
+class SourceStatus(Record):
+    """The outcome of reading one source in one crawl."""
+
+    name: str
+    ok: bool
+    not_modified: bool = False
+    status: Optional[int] = None
+    etag: Optional[str] = None
+    last_modified: Optional[str] = None
+    entries: int = 0
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    dropped: int = 0
+    errors: list[str] = Field(default_factory=list)

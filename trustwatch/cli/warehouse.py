@@ -1,0 +1,262 @@
+"""Timeline commands: `process`, `query`, `timeline`, `incident`, `export`, `eval-grouping`."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from trustwatch.cli.app import app, fail, state
+
+TABLE_FORMATS = ("table", "csv", "json", "parquet")
+
+
+def _json_default(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_table(table, format_: str, output: Optional[str]) -> None:
+    """Print or write an Arrow table as a table, CSV, JSON lines or Parquet."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if format_ not in TABLE_FORMATS:
+        fail(f"--format must be one of {', '.join(TABLE_FORMATS)}", code=2)
+    if format_ == "parquet":
+        if not output:
+            fail("--format parquet needs -o PATH", code=2)
+        pq.write_table(table, output)
+        typer.echo(f"{output}: {table.num_rows} rows", err=True)
+        return
+    if format_ == "csv":
+        if output:
+            pacsv.write_csv(_flat(table), output)
+        else:
+            buf = __import__("io").BytesIO()
+            pacsv.write_csv(_flat(table), buf)
+            sys.stdout.write(buf.getvalue().decode("utf-8"))
+        return
+    if format_ == "json":
+        lines = "".join(json.dumps(row, default=_json_default, ensure_ascii=False) + "\n" for row in table.to_pylist())
+        if output:
+            Path(output).write_text(lines, encoding="utf-8")
+        else:
+            sys.stdout.write(lines)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    view = Table(show_lines=False)
+    for name in table.column_names:
+        view.add_column(name, overflow="fold")
+    for row in table.to_pylist():
+        view.add_row(*("" if v is None else str(v) for v in row.values()))
+    console = Console(file=open(output, "w", encoding="utf-8") if output else None, width=200 if output else None)
+    console.print(view)
+    typer.echo(f"{table.num_rows} row{'s' if table.num_rows != 1 else ''}", err=True)
+
+
+def _flat(table):
+    """CSV cannot hold lists or structs: write those columns as JSON text."""
+    import pyarrow as pa
+
+    columns = []
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_nested(col.type):
+            col = pa.array([None if v is None else json.dumps(v, default=_json_default, ensure_ascii=False)
+                            for v in col.to_pylist()], pa.string())
+        columns.append(col)
+    return pa.table(columns, names=table.column_names)
+
+
+def _read_only():
+    from trustwatch.warehouse.db import WarehouseError, WarehouseLocked, open_connection
+
+    config = state.config()
+    try:
+        return open_connection(config.db_path, read_only=True, lock_timeout=config.warehouse.lock_timeout)
+    except (WarehouseError, WarehouseLocked) as exc:
+        fail(str(exc))
+
+
+@app.command()
+def process(
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Extract at most this many documents."),
+    json_out: bool = typer.Option(False, "--json", help="Print the run's counts as JSON."),
+) -> None:
+    """Extract events from documents not yet extracted by this version, then rebuild incidents and storylines."""
+    from dataclasses import asdict
+
+    from trustwatch.warehouse.db import WarehouseError, WarehouseLocked
+    from trustwatch.warehouse.process import process as run_process
+
+    config = state.config()
+    try:
+        report = run_process(config, limit=limit)
+    except (WarehouseError, WarehouseLocked) as exc:
+        fail(str(exc))
+    if json_out:
+        typer.echo(json.dumps(asdict(report), default=_json_default, indent=2))
+        return
+    inc = report.incidents
+    typer.echo(f"extracted {report.documents} documents ({report.events} events, extractor "
+               f"{report.extractor_version}); {inc.incidents} incidents from {inc.events} events, "
+               f"{inc.storylines} storylines, {inc.disputed} with disputed facts ({report.seconds:.1f}s)")
+
+
+@app.command()
+def query(
+    sql: str = typer.Argument(..., help="One read-only SQL statement, e.g. \"SELECT * FROM timeline LIMIT 5\"."),
+    format_: str = typer.Option("table", "--format", "-f", help="table, csv, json (one object a line) or parquet."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of the screen."),
+) -> None:
+    """Run SQL against the warehouse on a read-only connection (see docs/sql.md for the schema)."""
+    from trustwatch.warehouse.queries import QueryError, run_query
+
+    con = _read_only()
+    try:
+        table = run_query(con, sql)
+    except QueryError as exc:
+        fail(str(exc), code=2)
+    finally:
+        con.close()
+    _write_table(table, format_, output)
+
+
+@app.command()
+def timeline(
+    actor: Optional[str] = typer.Option(None, "--actor", help="Only incidents involving this party (id, name or alias)."),
+    type_: Optional[List[str]] = typer.Option(None, "--type", help="Only these types (repeat or comma-separate), e.g. FINE,BAN."),
+    since: Optional[str] = typer.Option(None, "--since", help="First event date (YYYY, YYYY-MM or YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Last event date, included."),
+    format_: str = typer.Option("table", "--format", "-f", help="table, csv, json or parquet."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file."),
+) -> None:
+    """List incidents in event-date order with their parties, amount, status and sources."""
+    from trustwatch.warehouse.queries import QueryError, timeline_table
+
+    types = ",".join(type_) if type_ else None
+    until_value = until
+    if until and len(until) in (4, 7):  # a year or month: include all of it
+        from trustwatch.warehouse.incidents import date_range
+        rng = date_range(until)
+        until_value = rng[1].isoformat() if rng else until
+    con = _read_only()
+    try:
+        table = timeline_table(con, actor=actor, type=types, since=since, until=until_value)
+    except QueryError as exc:
+        fail(str(exc), code=2)
+    finally:
+        con.close()
+    if format_ == "table":
+        keep = ["incident_id", "sort_date", "type", "status", "actor", "target", "amount_value",
+                "amount_currency", "n_sources", "storyline_id"]
+        table = table.select(keep)
+    _write_table(table, format_, output)
+
+
+@app.command()
+def incident(
+    incident_id: str = typer.Argument(..., help="An incident id (or a unique prefix of one)."),
+    format_: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """Show one incident with every report that supports it, disagreements and its storyline."""
+    from trustwatch.warehouse.queries import incident_detail
+
+    con = _read_only()
+    try:
+        detail = incident_detail(con, incident_id)
+    finally:
+        con.close()
+    if detail is None:
+        fail(f"no incident {incident_id!r}; list them with `trustwatch timeline`")
+    if format_ == "json":
+        typer.echo(json.dumps(detail, default=_json_default, indent=2, ensure_ascii=False))
+        return
+    amount = (f"{detail['amount_value']:,.0f} {detail['amount_currency']}"
+              if detail.get("amount_value") is not None else "-")
+    typer.echo(f"{detail['incident_id']}  {detail['type']} ({detail['status']})")
+    typer.echo(f"  date:    {detail['event_date'] or '-'} ({detail['date_precision'] or 'not stated'})"
+               f"{'  DISPUTED' if detail['date_disputed'] else ''}")
+    typer.echo(f"  actor:   {detail['actor'] or '-'}   target: {detail['target'] or '-'}")
+    typer.echo(f"  amount:  {amount}{'  DISPUTED' if detail['amount_disputed'] else ''}")
+    typer.echo(f"  reports: {detail['n_documents']} documents from {detail['n_sources']} sources, "
+               f"first seen {detail['first_seen']}, last seen {detail['last_seen']}")
+    for field, versions in (detail.get("disagreements") or {}).items():
+        typer.echo(f"  sources disagree on {field}:")
+        for v in versions:
+            said = v.get("text") or v.get("value")
+            typer.echo(f"    {said} ({v.get('currency') or v.get('precision')}): {', '.join(v['sources'] or v['doc_ids'])}")
+    typer.echo("  evidence:")
+    for e in detail["events"]:
+        typer.echo(f"    [{e['source']}] {e['published']} {e['url']}\n      \"{e['sentence']}\"")
+    story = detail.get("storyline")
+    if story:
+        typer.echo(f"  storyline {story['storyline_id']}: {story['title']}")
+        for inc in story["incidents"]:
+            mark = "*" if inc["incident_id"] == detail["incident_id"] else " "
+            typer.echo(f"   {mark}{inc['storyline_seq']:>2}. {inc['sort_date']} {inc['type']:<12} "
+                       f"{inc['actor'] or '-'} -> {inc['target'] or '-'}  ({inc['incident_id']})")
+
+
+@app.command()
+def export(
+    what: str = typer.Argument(..., help="events or incidents."),
+    format_: str = typer.Option("parquet", "--format", "-f", help="parquet or csv."),
+    output: str = typer.Option(..., "--output", "-o", help="File to write."),
+    since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD)."),
+) -> None:
+    """Export events (one row per report) or incidents to Parquet or CSV."""
+    from trustwatch.warehouse.export import export as run_export
+
+    con = _read_only()
+    try:
+        n = run_export(con, what, output, format_, since=since, until=until)
+    except ValueError as exc:
+        fail(str(exc), code=2)
+    finally:
+        con.close()
+    typer.echo(f"{output}: {n} {what}")
+
+
+@app.command("eval-grouping")
+def eval_grouping(
+    labelled: Optional[str] = typer.Option(None, "--labelled", help="Folder of labelled *.jsonl document groups."),
+    mode: str = typer.Option("gold", "--mode", help="gold (labelled events), extract (run the extractor) or both."),
+    shared: Optional[str] = typer.Option(None, "--shared", envvar="TRUSTWATCH_SHARED",
+                                         help="Shared corpus folder; its duplicate articles are added in extract mode."),
+    minimum: float = typer.Option(0.0, "--min", help="Exit with status 1 when precision or recall is below this."),
+) -> None:
+    """Print pairwise precision and recall of incident grouping over a labelled set of document groups."""
+    from trustwatch.warehouse.grouping_eval import DEFAULT_LABELLED, evaluate
+
+    folder = Path(labelled) if labelled else DEFAULT_LABELLED
+    if not folder.is_dir():
+        fail(f"no labelled set at {folder}", code=2)
+    corpus = None
+    shared_dir = Path(shared) if shared else Path(__file__).resolve().parents[2].parent / "shared"
+    if (shared_dir / "corpus").is_dir():
+        corpus = shared_dir / "corpus"
+    modes = ("gold", "extract") if mode == "both" else (mode,)
+    config = state.config()
+    worst = 1.0
+    for m in modes:
+        try:
+            score = evaluate(folder, mode=m, corpus_dir=corpus, window_days=config.incidents.window_days)
+        except ValueError as exc:
+            fail(str(exc), code=2)
+        typer.echo(f"{m:8s} precision {score.precision:.3f}  recall {score.recall:.3f}  F1 {score.f1:.3f}  "
+                   f"({score.items} items, {score.correct_pairs}/{score.predicted_pairs} predicted pairs right, "
+                   f"{score.correct_pairs}/{score.true_pairs} true pairs found; {score.documents} documents, "
+                   f"{score.incidents} incidents, {score.missed} labelled events not extracted, "
+                   f"{score.duplicate_groups} corpus duplicate groups)")
+        worst = min(worst, score.precision, score.recall)
+    if worst < minimum:
+        raise typer.Exit(1)

@@ -1,0 +1,270 @@
+"""Documents, the fetch log and source validators in the warehouse; every load is one bulk statement.
+
+Exactly once: a document whose canonical URL is stored already is *unchanged* (its missing
+text is filled in when a later crawl fetched the page); one whose content hash is stored
+under another URL is a *duplicate* and not stored; anything else is *new*. New documents
+get a story: that of a stored (or same-batch) near-duplicate by simhash, else their own id.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from trustwatch.records import Document, FetchLog, Source
+from trustwatch.textutil import NEAR_DUPLICATE_BITS, bands, hamming, simhash
+
+DOCUMENT_COLUMNS = (
+    "doc_id", "source", "url", "canonical_url", "title", "summary", "author", "text",
+    "published", "published_is_fallback", "language", "content_hash", "story_id", "fetched_at",
+)
+_DOC_TYPES = {
+    "published": pa.timestamp("us"), "fetched_at": pa.timestamp("us"),
+    "published_is_fallback": pa.bool_(),
+}
+
+
+@dataclass
+class SourceCounts:
+    new: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    updated: int = 0  # stored before without text; text filled in now
+
+
+@dataclass
+class MergeResult:
+    by_source: dict[str, SourceCounts] = field(default_factory=lambda: defaultdict(SourceCounts))
+    new_doc_ids: list[str] = field(default_factory=list)
+
+    @property
+    def new(self) -> int:
+        return sum(c.new for c in self.by_source.values())
+
+
+@dataclass
+class SourceOutcome:
+    """What one crawl learned about a source, for the `sources` table."""
+
+    source: Source
+    ok: bool
+    not_modified: bool = False
+    status: Optional[int] = None
+    etag: Optional[str] = None
+    last_modified: Optional[str] = None
+    error: Optional[str] = None
+    #: keep the old validators so the next run fetches the feed again (some pages failed)
+    keep_validators: bool = False
+
+
+def _table(rows: list[dict], columns: Sequence[str], types: dict[str, pa.DataType]) -> pa.Table:
+    arrays = []
+    for col in columns:
+        values = [r.get(col) for r in rows]
+        arrays.append(pa.array(values, type=types.get(col, pa.string())))
+    return pa.Table.from_arrays(arrays, names=list(columns))
+
+
+def _fingerprint_text(doc: Document) -> str:
+    return " ".join(p for p in (doc.title, doc.text or doc.summary) if p)
+
+
+def _load_fingerprints(con: duckdb.DuckDBPyConnection):
+    index: dict[tuple[int, int], list[tuple[int, str]]] = defaultdict(list)
+    for _doc_id, story_id, value in con.execute(
+            "SELECT doc_id, story_id, simhash FROM document_fingerprints").fetchall():
+        for band in bands(int(value)):
+            index[band].append((int(value), story_id))
+    return index
+
+
+def _story_for(value: Optional[int], doc_id: str, index) -> str:
+    if value is None:
+        return doc_id
+    best: Optional[tuple[int, str]] = None
+    for band in bands(value):
+        for other, story in index.get(band, ()):
+            d = hamming(value, other)
+            if d <= NEAR_DUPLICATE_BITS and (best is None or d < best[0]):
+                best = (d, story)
+    return best[1] if best else doc_id
+
+
+def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document]) -> MergeResult:
+    """Store what is new, fill in missing text, count the rest; one transaction."""
+    result = MergeResult()
+    by_url: dict[str, Document] = {}
+    for doc in docs:
+        kept = by_url.get(doc.canonical_url)
+        if kept is None:
+            by_url[doc.canonical_url] = doc
+        else:
+            result.by_source[doc.source].unchanged += 1
+            if kept.text is None and doc.text is not None:  # prefer the copy with the full text
+                by_url[doc.canonical_url] = doc
+    batch: list[Document] = []
+    seen_hashes: set[str] = set()
+    for doc in by_url.values():
+        if doc.content_hash in seen_hashes:
+            result.by_source[doc.source].duplicates += 1
+            continue
+        seen_hashes.add(doc.content_hash)
+        batch.append(doc)
+    if not batch:
+        return result
+
+    rows = [d.model_dump() for d in batch]
+    incoming = _table(rows, DOCUMENT_COLUMNS, _DOC_TYPES)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("incoming_docs", incoming)
+        known = con.execute(
+            """
+            SELECT i.canonical_url,
+                   d.doc_id IS NOT NULL AS url_known,
+                   d.text IS NULL AND i.text IS NOT NULL AS fills_text,
+                   h.content_hash IS NOT NULL AS hash_known
+            FROM incoming_docs i
+            LEFT JOIN documents d ON d.canonical_url = i.canonical_url
+            LEFT JOIN (SELECT DISTINCT content_hash FROM documents) h ON h.content_hash = i.content_hash
+            """).fetchall()
+        state = {url: (url_known, fills, hash_known) for url, url_known, fills, hash_known in known}
+        fresh: list[dict] = []
+        fills: list[str] = []
+        for doc, row in zip(batch, rows):
+            url_known, fills_text, hash_known = state[doc.canonical_url]
+            counts = result.by_source[doc.source]
+            if url_known:
+                counts.unchanged += 1
+                if fills_text:
+                    counts.updated += 1
+                    fills.append(doc.canonical_url)
+            elif hash_known:
+                counts.duplicates += 1
+            else:
+                counts.new += 1
+                fresh.append(row)
+        if fills:
+            con.register("filled_urls", pa.table({"canonical_url": pa.array(fills, pa.string())}))
+            con.execute(
+                """
+                UPDATE documents AS d SET text = i.text,
+                       summary = coalesce(d.summary, i.summary),
+                       author = coalesce(d.author, i.author),
+                       extractor_version = NULL
+                FROM incoming_docs i
+                WHERE i.canonical_url = d.canonical_url
+                  AND i.canonical_url IN (SELECT canonical_url FROM filled_urls)
+                """)
+            con.unregister("filled_urls")
+        if fresh:
+            index = _load_fingerprints(con)
+            prints: list[dict] = []
+            for row, doc in ((r, Document.model_validate(r)) for r in fresh):
+                value = simhash(_fingerprint_text(doc))
+                row["story_id"] = _story_for(value, doc.doc_id, index)
+                if value is not None:
+                    prints.append({"doc_id": doc.doc_id, "story_id": row["story_id"], "simhash": value})
+                    for band in bands(value):
+                        index[band].append((value, row["story_id"]))
+            new_table = _table(fresh, DOCUMENT_COLUMNS, _DOC_TYPES)
+            con.register("new_docs", new_table)
+            cols = ", ".join(DOCUMENT_COLUMNS)
+            con.execute(f"INSERT INTO documents ({cols}) SELECT {cols} FROM new_docs")
+            con.unregister("new_docs")
+            if prints:
+                con.register("new_prints", _table(prints, ("doc_id", "story_id", "simhash"),
+                                                  {"simhash": pa.uint64()}))
+                con.execute("INSERT INTO document_fingerprints SELECT doc_id, story_id, simhash FROM new_prints")
+                con.unregister("new_prints")
+            result.new_doc_ids = [r["doc_id"] for r in fresh]
+        con.unregister("incoming_docs")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+FETCH_COLUMNS = ("run_id", "source", "url", "status", "bytes", "duration_ms", "error",
+                 "not_modified", "fetched_at")
+
+
+def insert_fetch_log(con: duckdb.DuckDBPyConnection, rows: Iterable[FetchLog],
+                     run_id: Optional[str] = None) -> int:
+    data = [{**r.model_dump(), "run_id": run_id} for r in rows]
+    if not data:
+        return 0
+    table = _table(data, FETCH_COLUMNS, {
+        "status": pa.int32(), "bytes": pa.int64(), "duration_ms": pa.float64(),
+        "not_modified": pa.bool_(), "fetched_at": pa.timestamp("us")})
+    con.register("new_fetches", table)
+    try:
+        cols = ", ".join(FETCH_COLUMNS)
+        con.execute(f"INSERT INTO fetch_log ({cols}) SELECT {cols} FROM new_fetches")
+    finally:
+        con.unregister("new_fetches")
+    return len(data)
+
+
+def upsert_sources(con: duckdb.DuckDBPyConnection, outcomes: Iterable[SourceOutcome],
+                   fetched_at) -> None:
+    """Record each source and, when its fetch succeeded, the validators for the next one.
+
+    Validators change only on a full 200 answer; a 304 keeps them (unless the server sent
+    new ones), a failure keeps them, and a source whose URL changed starts afresh.
+    """
+    rows = []
+    for o in outcomes:
+        rows.append({"name": o.source.name, "url": o.source.url, "kind": o.source.kind,
+                     "language": o.source.language, "etag": o.etag, "last_modified": o.last_modified,
+                     "ok": o.ok, "not_modified": o.not_modified, "keep": o.keep_validators,
+                     "status": o.status, "error": o.error, "fetched_at": fetched_at})
+    if not rows:
+        return
+    cols = ("name", "url", "kind", "language", "etag", "last_modified", "ok", "not_modified",
+            "keep", "status", "error", "fetched_at")
+    table = _table(rows, cols, {"ok": pa.bool_(), "not_modified": pa.bool_(), "keep": pa.bool_(),
+                                "status": pa.int32(), "fetched_at": pa.timestamp("us")})
+    con.register("source_outcomes", table)
+    try:
+        con.execute(
+            """
+            INSERT OR REPLACE INTO sources
+                (name, url, kind, language, etag, last_modified, last_fetched_at, last_status, last_error)
+            SELECT i.name, i.url, i.kind, i.language,
+                   CASE WHEN s.url IS DISTINCT FROM i.url THEN CASE WHEN i.ok AND NOT i.keep THEN i.etag END
+                        WHEN i.ok AND NOT i.not_modified AND NOT i.keep THEN i.etag
+                        ELSE coalesce(CASE WHEN i.ok AND NOT i.keep THEN i.etag END, s.etag) END,
+                   CASE WHEN s.url IS DISTINCT FROM i.url THEN CASE WHEN i.ok AND NOT i.keep THEN i.last_modified END
+                        WHEN i.ok AND NOT i.not_modified AND NOT i.keep THEN i.last_modified
+                        ELSE coalesce(CASE WHEN i.ok AND NOT i.keep THEN i.last_modified END, s.last_modified) END,
+                   i.fetched_at, i.status, i.error
+            FROM source_outcomes i LEFT JOIN sources s ON s.name = i.name
+            """)
+    finally:
+        con.unregister("source_outcomes")
+
+
+def stored_validators(con: duckdb.DuckDBPyConnection, sources: Iterable[Source]) -> dict[str, dict]:
+    """{name: {etag, last_modified}} for sources whose stored URL is still the configured one."""
+    wanted = {s.name: s.url for s in sources}
+    out = {}
+    for name, url, etag, last_modified in con.execute(
+            "SELECT name, url, etag, last_modified FROM sources").fetchall():
+        if wanted.get(name) == url and (etag or last_modified):
+            out[name] = {"etag": etag, "last_modified": last_modified}
+    return out
+
+
+def known_page_urls(con: duckdb.DuckDBPyConnection, source_names: Iterable[str]) -> list[str]:
+    """Canonical URLs already stored with their full text (their pages need no new fetch)."""
+    names = list(source_names)
+    if not names:
+        return []
+    return [r[0] for r in con.execute(
+        "SELECT canonical_url FROM documents WHERE text IS NOT NULL AND source IN (SELECT unnest(?))",
+        [names]).fetchall()]

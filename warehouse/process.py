@@ -1,0 +1,122 @@
+"""`trustwatch process`: extract what has not been extracted, load it, rebuild the timeline.
+
+Documents whose `extractor_version` is missing or older than the running extractor are read
+in batches; each batch's events replace the old ones in one transaction. Incidents and
+storylines are then rebuilt from all events, so a run interrupted between a load and the
+rebuild is put right by the next run, and two runs in a row leave identical tables.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Optional
+
+import duckdb
+
+from trustwatch.config import Config
+from trustwatch.records import DocInput, Event
+from trustwatch.warehouse.actors import sync_gazetteer
+from trustwatch.warehouse.events import load_events
+from trustwatch.warehouse.incidents import IncidentReport, build_incidents
+
+log = logging.getLogger(__name__)
+
+#: documents per load transaction (each is extracted in spaCy batches of `nlp.batch_size`)
+DEFAULT_LOAD_BATCH = 200
+
+Extractor = Callable[[Iterable[DocInput]], Iterator[tuple[DocInput, list[Event]]]]
+
+
+@dataclass
+class ProcessReport:
+    extractor_version: str = ""
+    documents: int = 0           # documents extracted in this run
+    events: int = 0              # events loaded in this run
+    replaced: int = 0            # events of older versions replaced
+    batches: int = 0
+    incidents: Optional[IncidentReport] = None
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def pending_documents(con: duckdb.DuckDBPyConnection, version: str, limit: Optional[int] = None) -> list[str]:
+    """Ids of documents not extracted by `version`, oldest first."""
+    sql = ("SELECT doc_id FROM documents WHERE extractor_version IS NULL OR extractor_version <> ? "
+           "ORDER BY published, doc_id")
+    params: list = [version]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return [r[0] for r in con.execute(sql, params).fetchall()]
+
+
+def document_inputs(con: duckdb.DuckDBPyConnection, doc_ids: list[str], max_chars: int) -> list[DocInput]:
+    """What the extractor reads: the text, else the summary, else the title."""
+    rows = con.execute(
+        """
+        SELECT doc_id, coalesce(nullif(text, ''), nullif(summary, ''), title, ''),
+               strftime(published, '%Y-%m-%d'), language
+        FROM documents WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY published, doc_id
+        """, [doc_ids]).fetchall()
+    return [DocInput(doc_id=d, text=(t or "")[:max_chars], published=p, language=lang) for d, t, p, lang in rows]
+
+
+def _default_extractor(config: Config) -> tuple[str, Extractor]:
+    from trustwatch.nlp.extract import EXTRACTOR_VERSION, extract_docs, load_pipeline
+
+    nlp = load_pipeline(config.nlp.model)
+
+    def run(docs: Iterable[DocInput]) -> Iterator[tuple[DocInput, list[Event]]]:
+        return extract_docs(docs, nlp=nlp, n_process=config.nlp.n_process, batch_size=config.nlp.batch_size)
+
+    return EXTRACTOR_VERSION, run
+
+
+def process(config: Config, con: Optional[duckdb.DuckDBPyConnection] = None, limit: Optional[int] = None,
+            *, load_batch: int = DEFAULT_LOAD_BATCH, extractor: Optional[tuple[str, Extractor]] = None,
+            progress: Optional[Callable[[ProcessReport], None]] = None) -> ProcessReport:
+    """Extract pending documents in batches, load their events, rebuild incidents and storylines.
+
+    `extractor` is (version, function) and defaults to trustwatch's spaCy extractor; the
+    pipeline is loaded only when there is something to extract.
+    """
+    from trustwatch.warehouse.db import open_connection
+
+    started = time.perf_counter()
+    own = con is None
+    if own:
+        con = open_connection(config.db_path, lock_timeout=config.warehouse.lock_timeout)
+    try:
+        if extractor is None:
+            from trustwatch.nlp.extract import EXTRACTOR_VERSION
+            version, run = EXTRACTOR_VERSION, None
+        else:
+            version, run = extractor
+        report = ProcessReport(extractor_version=version)
+        sync_gazetteer(con)
+        pending = pending_documents(con, version, limit)
+        if pending and run is None:
+            version, run = _default_extractor(config)
+        for start in range(0, len(pending), max(1, load_batch)):
+            batch = pending[start:start + load_batch]
+            inputs = document_inputs(con, batch, config.nlp.max_chars)
+            events: list[Event] = []
+            for doc, doc_events in run(inputs):
+                events.extend(e for e in doc_events if e.doc_id == doc.doc_id)
+            loaded = load_events(con, batch, events, version)
+            report.documents += loaded.documents
+            report.events += loaded.events
+            report.replaced += loaded.replaced
+            report.batches += 1
+            if progress:
+                progress(report)
+        report.incidents = build_incidents(con, window_days=config.incidents.window_days,
+                                           storyline_window_days=config.incidents.storyline_window_days)
+        report.seconds = time.perf_counter() - started
+        log.info("processed %d documents, %d events; %d incidents", report.documents, report.events,
+                 report.incidents.incidents)
+        return report
+    finally:
+        if own:
+            con.close()

@@ -1,0 +1,156 @@
+"""Reading the timeline: filtered incident lists, one incident with its evidence, ad-hoc SQL."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any, Optional
+
+import duckdb
+import pyarrow as pa
+
+from trustwatch.records import EVENT_TYPES
+from trustwatch.warehouse.actors import provisional_id
+
+#: statements `run_query` accepts; anything else is refused before it reaches the database
+_READ_ONLY = re.compile(r"^\s*(\(\s*)*(select|with|from|values|show|describe|summarize|pragma\s+table_info|explain|table)\b",
+                        re.I)
+
+
+class QueryError(ValueError):
+    """A query that cannot be run (not read-only, or invalid SQL)."""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def resolve_actor(con: duckdb.DuckDBPyConnection, actor: str) -> list[str]:
+    """Actor ids a user's word may mean: an id, a name or an alias (case-insensitive)."""
+    ids = [r[0] for r in con.execute(
+        """
+        SELECT actor_id FROM actors
+        WHERE actor_id = ? OR lower(name) = lower(?)
+           OR list_contains(list_transform(coalesce(aliases, []), x -> lower(x)), lower(?))
+        ORDER BY actor_id
+        """, [actor, actor, actor]).fetchall()]
+    prov = provisional_id(actor)
+    if prov and prov not in ids:
+        ids.append(prov)
+    if actor not in ids:
+        ids.append(actor)
+    return ids
+
+
+def _filters(con, actor, type, since, until) -> tuple[str, list]:
+    where, params = [], []
+    if actor:
+        ids = resolve_actor(con, actor)
+        where.append("(actor_id IN (SELECT unnest(?::VARCHAR[])) OR target_id IN (SELECT unnest(?::VARCHAR[]))"
+                     " OR lower(actor) = lower(?) OR lower(target) = lower(?))")
+        params += [ids, ids, actor, actor]
+    if type:
+        types = [t.strip().upper() for t in (type if isinstance(type, (list, tuple)) else type.split(","))]
+        unknown = [t for t in types if t not in EVENT_TYPES]
+        if unknown:
+            raise QueryError(f"unknown event type {', '.join(unknown)}; one of {', '.join(EVENT_TYPES)}")
+        where.append("type IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(types)
+    if since:
+        where.append("sort_date >= ?")
+        params.append(_as_date(since))
+    if until:
+        where.append("sort_date <= ?")
+        params.append(_as_date(until))
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    if re.fullmatch(r"\d{4}", text):
+        return date(int(text), 1, 1)
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return date.fromisoformat(text + "-01")
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError as exc:
+        raise QueryError(f"not a date: {text!r} (use YYYY-MM-DD)") from exc
+
+
+def timeline(con: duckdb.DuckDBPyConnection, actor: Optional[str] = None, type: Optional[str] = None,
+             since: Any = None, until: Any = None, limit: Optional[int] = None) -> list[dict]:
+    """Incidents in event-date order, filtered by a party (either role), type(s) and dates."""
+    where, params = _filters(con, actor, type, since, until)
+    sql = f"SELECT * FROM timeline{where} ORDER BY sort_date, incident_id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return _rows(con, sql, params)
+
+
+def timeline_table(con: duckdb.DuckDBPyConnection, actor: Optional[str] = None, type: Optional[str] = None,
+                   since: Any = None, until: Any = None) -> pa.Table:
+    """The same as `timeline`, as an Arrow table (for exports and large results)."""
+    where, params = _filters(con, actor, type, since, until)
+    return con.sql(f"SELECT * FROM timeline{where} ORDER BY sort_date, incident_id", params=params).to_arrow_table()
+
+
+def incident_detail(con: duckdb.DuckDBPyConnection, incident_id: str) -> Optional[dict]:
+    """One incident, its disagreements, every supporting report and its storyline; None if unknown."""
+    found = _rows(con, "SELECT * FROM timeline WHERE incident_id = ?", [incident_id])
+    if not found:
+        found = _rows(con, "SELECT * FROM timeline WHERE incident_id LIKE ? || '%' ORDER BY incident_id LIMIT 2",
+                      [incident_id])
+        if len(found) != 1:
+            return None
+    incident = found[0]
+    raw = con.execute("SELECT disagreements FROM incidents WHERE incident_id = ?",
+                      [incident["incident_id"]]).fetchall()
+    incident["disagreements"] = json.loads(raw[0][0]) if raw and raw[0][0] else None
+    incident["events"] = _rows(con, """
+        SELECT e.event_id, e.doc_id, d.source, d.url, d.title, d.published, e.status, e.actor_text,
+               e.target_text, e.amount_value, e.amount_currency, e.amount_text, e.event_date,
+               e.date_precision, e.sentence, e.start_char, e.end_char, e.confidence, e.extractor_version
+        FROM incident_events ie
+        JOIN events e ON e.event_id = ie.event_id
+        LEFT JOIN documents d ON d.doc_id = e.doc_id
+        WHERE ie.incident_id = ?
+        ORDER BY d.published NULLS LAST, e.doc_id, e.start_char
+        """, [incident["incident_id"]])
+    incident["storyline"] = storyline(con, incident["storyline_id"]) if incident.get("storyline_id") else None
+    return incident
+
+
+def storyline(con: duckdb.DuckDBPyConnection, storyline_id: str) -> Optional[dict]:
+    """A storyline and its incidents in story order."""
+    rows = _rows(con, "SELECT * FROM storylines WHERE storyline_id = ?", [storyline_id])
+    if not rows:
+        return None
+    story = rows[0]
+    story["incidents"] = _rows(con, "SELECT * FROM timeline WHERE storyline_id = ? ORDER BY storyline_seq",
+                               [storyline_id])
+    return story
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str, params: Optional[list] = None) -> pa.Table:
+    """Run one read-only statement and return its rows as Arrow.
+
+    Meant for a read-only connection; the statement is also checked here so that a writing
+    statement is refused with a clear message rather than a database error.
+    """
+    if not _READ_ONLY.match(sql or ""):
+        raise QueryError("only read-only queries (SELECT, WITH, FROM, DESCRIBE, SHOW, ...) can be run")
+    try:
+        rel = con.sql(sql, params=params)
+    except duckdb.Error as exc:
+        raise QueryError(str(exc).strip()) from exc
+    if rel is None:
+        return pa.table({})
+    try:
+        return rel.to_arrow_table()
+    except duckdb.Error as exc:
+        raise QueryError(str(exc).strip()) from exc
