@@ -193,6 +193,8 @@ def load_spooled_crawls(con, db_path: str | Path, run_id: str,
                         load_crawl: Callable[..., Any]) -> list[dict[str, Any]]:
     """Load every crawl ready for this run (the caller holds the warehouse lock).
 
+    `load_crawl(con, path, run_id=..., source=...)` loads one file, which holds one source.
+
     A file is deleted only after it is loaded; a file the loader rejects is moved to
     `<spool>/rejected/` and reported, never silently dropped.
     """
@@ -200,7 +202,7 @@ def load_spooled_crawls(con, db_path: str | Path, run_id: str,
     rejected = spool_dir_for(db_path) / "rejected"
     for crawl_run, source, path in crawls_to_load(db_path, run_id):
         try:
-            report = load_crawl(con, path, run_id=crawl_run)
+            report = load_crawl(con, path, run_id=crawl_run, source=source)
         except Exception as exc:  # one bad file must not stop the others
             rejected.mkdir(parents=True, exist_ok=True)
             dest = rejected / f"{crawl_run}-{path.parent.name}-{path.name}"

@@ -133,6 +133,9 @@ def warehouse_writer(db_path: str | Path, timeout: float = 30.0,
         with writes_complete_first():
             # we are the only trustwatch writer now; DuckDB's own wait only covers other tools
             con = open_connection(db_path, lock_timeout=timeout)
+            # the migration check can leave a half-read result behind, which makes DuckDB 2
+            # refuse the next register(); drop it
+            con.abort()
             try:
                 yield con
             finally:

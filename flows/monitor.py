@@ -368,3 +368,24 @@ def monitor(config_path: Optional[str] = None, db: Optional[str] = None, sources
     except Exception as exc:  # an artifact is a courtesy; never fail the run for it
         log.warning("could not publish the run's artifacts: %s", exc)
     return as_state(summary)
+
+
+#: `trustwatch run` exit status by run state (3, like `trustwatch ingest`, when some sources failed)
+EXIT_CODES = {COMPLETED: 0, PARTIAL: 3, LOCKED: 4, FAILED: 1, STOPPED: 130}
+
+
+def run_monitor_now(config: Config, sources: Optional[list[str]] = None, with_report: bool = True,
+                    dask_workers: int = 0, dask_address: Optional[str] = None) -> dict[str, Any]:
+    """One `monitor` run in this process (Prefect's ephemeral mode unless a server is set)."""
+    from trustwatch.flows.shutdown import raise_on_sigterm
+
+    for name in sources or []:
+        config.source(name)  # KeyError names the unknown source before anything starts
+    raise_on_sigterm()
+    state = monitor(config_path=str(config.path) if config.path else None, db=config.db_override,
+                    sources=sources or None, with_report=with_report, dask_workers=dask_workers,
+                    dask_address=dask_address, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if not isinstance(result, dict):
+        result = {"state": FAILED, "message": f"{type(result).__name__}: {result}"}
+    return result

@@ -52,8 +52,12 @@ def load_crawls(db_path: str, run_id: str, lock_timeout: float, sources: list,
     """The single loader: every ready crawl into the warehouse, under the lock."""
     load = resolve("load_crawl", stages)
 
-    def load_one(con, path, run_id=None):
-        return load(con, path, run_id=run_id, sources=sources)
+    configured = {s.name: s for s in sources}
+
+    def load_one(con, path, run_id=None, source=None):
+        # each file holds one source: naming only it keeps the others from looking unreported
+        known = [configured[source]] if source in configured else None
+        return load(con, path, run_id=run_id, sources=known)
 
     with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
         return load_spooled_crawls(con, db_path, run_id, load_one)

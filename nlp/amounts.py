@@ -159,6 +159,9 @@ _CONVERSION_RE = re.compile(
 )
 
 
+_CONVERSION_CHAIN_RE = re.compile(r"\s*[;,/]\s*(?:or\s+)?|\s+or\s+", re.I)
+
+
 def _to_float(num: str) -> float:
     return float(num.replace(",", ""))
 
@@ -286,13 +289,20 @@ def find_amounts(text: str) -> list[tuple[int, int, Amount]]:
         return []
     result: list[tuple[int, int, Amount]] = []
     last_end = -1
+    in_conversion = False  # inside "(~$665m; £520m)" after the first converted figure
     for start, end, amount in _scan(text):
-        if (result and amount.currency != result[-1][2].currency
-                and _CONVERSION_RE.fullmatch(text[last_end:start])):
+        gap = text[last_end:start] if result else ""
+        is_conversion = bool(result) and amount.currency != result[-1][2].currency and (
+            _CONVERSION_RE.fullmatch(gap)
+            or (in_conversion and _CONVERSION_CHAIN_RE.fullmatch(gap)))
+        if is_conversion:
             last_end = end
+            in_conversion = True
             if end < len(text) and text[end] == ")":
                 last_end = end + 1
+                in_conversion = False
             continue
+        in_conversion = False
         result.append((start, end, amount))
         last_end = end
     return result

@@ -60,6 +60,7 @@ class TriggerEntry:
     breach_context: bool = False
     misconduct_only: bool = False
     subject_words: tuple[str, ...] = ()
+    no_pronoun_target: bool = False
 
     @classmethod
     def from_dict(cls, d: dict) -> "TriggerEntry":
@@ -75,6 +76,7 @@ class TriggerEntry:
             breach_context=bool(d.get("breach_context", False)),
             misconduct_only=bool(d.get("misconduct_only", False)),
             subject_words=tuple(d.get("subject_words", ())),
+            no_pronoun_target=bool(d.get("no_pronoun_target", False)),
         )
 
 
@@ -98,6 +100,7 @@ class Lexicon:
         self.person_anaphors = frozenset(c["anaphors"]["person"])
         self.authority_anaphors = frozenset(c["anaphors"].get("authority", ()))
         self.place_anaphors = frozenset(c["anaphors"].get("place", ()))
+        self.plural_anaphors = frozenset(c["anaphors"].get("plural_org", ()))
 
     def candidates(self, token: Token) -> list[TriggerEntry]:
         """Entries whose form matches the token (lower-cased text or lemma) and part of speech."""
@@ -245,12 +248,25 @@ class DocContext:
         self.lex = lex
         self.ent_of: dict[int, Span] = {}
         labels = lex.sets["party_labels"]
+        not_parties = lex.sets.get("not_parties", frozenset())
+        date_words = lex.sets.get("date_words", frozenset())
         self.mentions: list[Span] = []
+        self.count: dict[str, int] = {}
         for ent in doc.ents:
-            if ent.label_ in labels:
-                self.mentions.append(ent)
-                for i in range(ent.start, ent.end):
-                    self.ent_of[i] = ent
+            label = ent.label_
+            if label in ("DATE", "TIME") and all(t.pos_ == "PROPN" and t.lower_ not in date_words
+                                                 and not any(ch.isdigit() for ch in t.text)
+                                                 for t in ent):
+                # a company name the NER took for a date ("Workday")
+                ent = Span(doc, ent.start, ent.end, label="ORG")
+                label = "ORG"
+            if label not in labels or ent.text.lower() in not_parties:
+                continue
+            self.mentions.append(ent)
+            key = ent.ent_id_ or ent.text.lower()
+            self.count[key] = self.count.get(key, 0) + 1
+            for i in range(ent.start, ent.end):
+                self.ent_of[i] = ent
         self._starts = [m.start for m in self.mentions]
         _ENT_TOKENS.clear()
         _ENT_TOKENS[id(doc)] = self.ent_of
@@ -265,8 +281,33 @@ class DocContext:
         return Party(text=text, id=pid, label=ent.label_, start=ent.root.i, named=True)
 
     def antecedent(self, token: Token, kind: str) -> Optional[Party]:
-        """The nearest preceding named party of the fitting kind (person, org, authority,
-        place), within about three sentences."""
+        """The preceding named party of the fitting kind (person, org, authority, place):
+        the nearest, unless a clearly more salient one is mentioned close by."""
+        import bisect
+        idx = bisect.bisect_left(self._starts, token.i) - 1
+        floor = token.i - (400 if kind == "person" else 150)
+        best = None
+        best_score = -1.0
+        first = None
+        while idx >= 0:
+            m = self.mentions[idx]
+            if m.start < floor:
+                break
+            if m.end <= token.i and self._fits(m, kind):
+                key = m.ent_id_ or m.text.lower()
+                if first is None:
+                    first = m
+                # nearness weighed against how often the document names the party
+                score = self.count.get(key, 1) ** 0.5 / (1.0 + (token.i - m.end) / 25.0)
+                if score > best_score:
+                    best, best_score = m, score
+            idx -= 1
+        if best is None:
+            return None
+        return self.party_from_ent(best)
+
+    def antecedents(self, token: Token) -> list[Party]:
+        """For a plural anaphor ("the companies"): the nearest preceding coordinated group."""
         import bisect
         idx = bisect.bisect_left(self._starts, token.i) - 1
         floor = token.i - 150
@@ -274,10 +315,13 @@ class DocContext:
             m = self.mentions[idx]
             if m.start < floor:
                 break
-            if m.end <= token.i and self._fits(m, kind):
-                return self.party_from_ent(m)
+            group = [m.root] + list(m.root.conjuncts)
+            if len(group) >= 2 and m.end <= token.i:
+                parts = [self.ent_of[g.i] for g in group if g.i in self.ent_of]
+                if len(parts) >= 2:
+                    return [self.party_from_ent(p) for p in parts]
             idx -= 1
-        return None
+        return []
 
     def _fits(self, ent: Span, kind: str) -> bool:
         label = ent.label_
@@ -380,6 +424,11 @@ def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
     lex = ctx.lex
     ent = ctx.ent_of.get(head.i)
     if ent is not None:
+        if ent.label_ == "PRODUCT":
+            # "Workday's CRM": the product's named owner
+            owner = [c for c in ent.root.children if c.dep_ == "poss" and c.i in ctx.ent_of]
+            if owner:
+                return [ctx.party_from_ent(ctx.ent_of[owner[0].i])]
         return [ctx.party_from_ent(ent)]
     if head.lower_ in ("who", "whose", "which", "that", "whom"):
         # relative pronoun: the noun its clause modifies
@@ -387,7 +436,21 @@ def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
         if anc is not None and anc.head.pos_ in ("NOUN", "PROPN"):
             return resolve_parties(anc.head, ctx, depth + 1, with_conj=False)
         return []
+    if head.lower_ in lex.plural_anaphors and any(
+            c.lower_ in ("the", "these", "those", "both", "all") for c in head.lefts):
+        group = ctx.antecedents(head)
+        if group:
+            return group
     anaphor = _is_anaphor(head, lex)
+    if anaphor is not None and head.dep_ == "poss" and head.tag_ == "PRP$":
+        # "the DOJ has started its probe": a possessive binds to its clause's subject
+        verb = _governing_verb(head.head) if head.head.pos_ != "VERB" else head.head
+        subj = _subject(verb)[0] if verb is not None else None
+        if subj is not None and subj.i < head.i and subj.i in ctx.ent_of:
+            ent = ctx.ent_of[subj.i]
+            if ctx._fits(ent, anaphor):
+                p = ctx.party_from_ent(ent)
+                return [Party(text=p.text, id=p.id, label=p.label, start=head.i, named=True)]
     if anaphor is not None:
         p = ctx.antecedent(head, anaphor)
         if p is not None:
@@ -397,7 +460,7 @@ def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
         return []
     # appositions name the thing: "platforms Taobao and JD.com", "a streamer, Pingrong"
     for child in head.children:
-        if child.dep_ == "appos" and (child.i in ctx.ent_of or child.pos_ == "PROPN"):
+        if child.dep_ in ("appos", "npadvmod") and (child.i in ctx.ent_of or child.pos_ == "PROPN"):
             return resolve_parties(child, ctx, depth + 1)
     low = head.lower_
     if low in lex.sets["containers"] or head.lemma_.lower() in lex.sets["containers"]:
@@ -747,6 +810,8 @@ class EventExtractor:
 
         def put(role: Optional[str], tokens: Iterable[Token]) -> None:
             for tok in tokens:
+                if role == "target" and entry.no_pronoun_target and tok.pos_ == "PRON":
+                    continue
                 parties = resolve_parties(tok, ctx)
                 if role == "actor":
                     actors.extend(parties)
@@ -800,9 +865,9 @@ class EventExtractor:
                     put(roles.get("poss"), [child])
                 elif child.dep_ == "compound" and child.i in ctx.ent_of:
                     put(roles.get("compound"), [child])
-                elif child.dep_ == "acl" and "acl_obj" in roles:
-                    if child.lemma_ in ("target", "affect", "involve", "hit", "impact", "expose"):
-                        put(roles["acl_obj"], _children(child, ("dobj",)))
+                elif child.dep_ == "acl" and "acl_obj" in roles and child.lemma_ in (
+                        "target", "affect", "involve", "hit", "impact", "expose"):
+                    put(roles["acl_obj"], _children(child, ("dobj",)))
                 elif child.dep_ == "acl" and child.tag_ == "VBN":
                     # "a lawsuit brought by X against Y"
                     for agent in _children(child, ("agent",)):
@@ -810,17 +875,25 @@ class EventExtractor:
                     for prep, role in roles.items():
                         if prep.startswith("prep:"):
                             put(role, _prep_objects(child, prep[5:]))
+            if "ccomp_subj" in roles:
+                for cc in token.children:
+                    if cc.dep_ in ("ccomp", "acl"):
+                        put(roles["ccomp_subj"], _children(cc, ("nsubj", "nsubjpass")))
             # compound of a noun: "data breach payouts" -> the head noun's possessor
             if token.dep_ == "compound" and token.head.pos_ in ("NOUN", "PROPN"):
                 for child in token.head.children:
                     if child.dep_ == "poss":
                         put(roles.get("poss"), [child])
             # light verb: "X imposed a fine", "X suffered a breach", "Y faces a probe"
-            if clause is not None and clause.i != token.i:
+            rel = token.head if token.dep_ == "compound" else token
+            direct = rel.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "oprd", "dative") or (
+                rel.dep_ == "pobj" and rel.head.head == clause
+                and token.head.lower_ in ("in", "with", "to", "into", "under", "by", "for"))
+            if clause is not None and clause.i != token.i and direct:
                 lv = self.lex.light.get(entry.type, {})
                 lemma = clause.lemma_.lower()
                 subj, passive = _subject(clause)
-                relation = token.dep_
+                relation = rel.dep_
                 if subj is not None and subj.i != token.i and not (relation in ("nsubj", "nsubjpass")):
                     if lemma in lv.get("actor", ()) and not passive:
                         put("actor", [subj])
@@ -855,9 +928,13 @@ class EventExtractor:
         trig_i = token.i
         actors = [a for a in actors if a.start != trig_i]
         targets = [t for t in targets if t.start != trig_i]
-        # a party cannot be its own counterpart
-        actor_keys = {_norm_key(a) for a in actors}
-        targets = [t for t in targets if _norm_key(t) not in actor_keys or not actors]
+        # a party cannot be its own counterpart: the key argument wins
+        if KEY_ROLE.get(entry.type, "target") == "target":
+            target_keys = {_norm_key(t) for t in targets}
+            actors = [a for a in actors if _norm_key(a) not in target_keys]
+        else:
+            actor_keys = {_norm_key(a) for a in actors}
+            targets = [t for t in targets if _norm_key(t) not in actor_keys]
         return actors, targets
 
     def _events_of(self, m: Mention, ctx: DocContext, published: Optional[date],
@@ -959,8 +1036,13 @@ def _breach_context(token: Token, lex: Lexicon) -> bool:
 
 
 def _misconduct_context(token: Token, lex: Lexicon) -> bool:
+    """An allegation of fraud, deception, fakes or other misconduct, not any claim."""
     words = lex.sets["misconduct_words"]
-    return any(t.lower_ in words or t.lemma_.lower() in words for t in token.head.subtree)
+    if token.pos_ in ("VERB", "NOUN"):
+        scope = [t for c in token.children if c.dep_ in ("ccomp", "acl", "relcl") for t in c.subtree]
+    else:
+        scope = list(token.head.subtree)
+    return any(t.lower_ in words or t.lemma_.lower() in words for t in scope)
 
 
 def _reason(token: Token, clause: Optional[Token], entry: TriggerEntry) -> Optional[str]:
@@ -1139,18 +1221,20 @@ def merge_events(events: list[dict]) -> list[dict]:
 
 def _absorb(home: dict, ev: dict) -> None:
     better_status = STATUS_RANK[ev["status"]] > STATUS_RANK[home["status"]]
+    first_amount = home.get("amount")  # the first stated sum is the event's amount
+    conf = max(home["confidence"], ev["confidence"])
     if better_status or (_filled(ev) > _filled(home) and ev["status"] == home["status"]):
         # the better mention supplies the sentence; keep the union of roles
         for k in ("actor", "target", "amount", "date", "reason"):
             if not ev.get(k) and home.get(k):
                 ev[k] = home[k]
-        conf = max(home["confidence"], ev["confidence"])
         home.clear()
         home.update(ev)
-        home["confidence"] = conf
+        if first_amount:
+            home["amount"] = first_amount
     else:
         for k in ("actor", "target", "amount", "date", "reason"):
             if not home.get(k) and ev.get(k):
                 home[k] = ev[k]
-        home["confidence"] = max(home["confidence"], ev["confidence"])
-    home["confidence"] = round(min(0.99, home["confidence"] + 0.02), 3)
+    # a fact told more than once is a little more certain
+    home["confidence"] = round(min(0.99, conf + 0.02), 3)

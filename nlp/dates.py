@@ -42,38 +42,48 @@ _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _ORD = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?:19[5-9]\d|20\d\d)"
 
-# Prepositions kept in the surface text ("starting March 1", as the labelled data writes it).
-_LEAD = (r"(?:(?i:starting(?:\s+(?:on|from|in))?|beginning(?:\s+(?:on|in))?|effective(?:\s+(?:on|from))?"
-         r"|as\s+of|from|on|in|since|by|until|till|through|before|after|during|throughout)\s+)")
-_PART = r"(?:(?i:early|mid|late|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of|the\s+middle\s+of)[\s-]+)"
-_WD_PREFIX = rf"(?:{_WEEKDAY},?\s+)"
+# Each pattern matches the core of a date; the words before it that belong to the expression
+# ("starting", "on", "Tuesday,", "early", "the end of") are found by looking back from the core
+# (`_BEFORE_RE`). A leading optional group in every pattern would make each one try a dozen
+# words at every character of the text.
+_LEAD_WORDS = (r"starting(?:\s+(?:on|from|in))?|beginning(?:\s+(?:on|in))?|effective(?:\s+(?:on|from))?"
+               r"|as\s+of|from|on|in|since|by|until|till|through|before|after|during|throughout")
+_MOD_WORDS = (r"early|mid|late|earlier|later|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of"
+              r"|the\s+middle\s+of|end\s+of|beginning\s+of|start\s+of|middle\s+of")
+_BEFORE_RE = re.compile(
+    rf"(?<![\w'’])(?P<lead>(?i:{_LEAD_WORDS})\s+)?(?P<wd>{_WEEKDAY},?\s+)?"
+    rf"(?P<mod>(?i:{_MOD_WORDS})(?:[\s-]+|\s+in\s+))?(?P<the>(?i:the)\s+)?(?P<fy>(?i:fiscal\s+|FY\s?))?\Z")
+_REL_BEFORE_RE = re.compile(
+    rf"(?<![\w'’])(?P<lead>(?i:{_LEAD_WORDS})\s+)?(?P<rel>(?i:last|next|this|past|previous|coming))\s+\Z")
+_WD_BEFORE_RE = re.compile(
+    r"(?<![\w'’])(?P<lead>(?i:on|last|next|this|past|since|by|until|from|before|after|starting|"
+    r"beginning|effective|said|announced|reported|confirmed|told|wrote|posted|ruled|filed))\s+\Z")
+_WD_NAME_BEFORE_RE = re.compile(
+    r"(?:Black|Cyber|Super|Good|Easter|Ash|Holy|Giving|Palm|Fat|Bloody|Maundy)\s+\Z")
 
 _F = re.VERBOSE
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("iso", re.compile(rf"{_LEAD}?(?<![\d/.-])(?P<y>{_YEAR})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?![\d-])", _F)),
-    ("iso_month", re.compile(rf"{_LEAD}?(?<![\d/.-])(?P<y>{_YEAR})-(?P<m>0[1-9]|1[0-2])(?![\d-])", _F)),
-    ("numeric", re.compile(rf"{_LEAD}?(?<![\d/.])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<y>\d{{4}}|\d{{2}})(?![\d/])", _F)),
-    ("d_m_y", re.compile(rf"{_LEAD}?{_WD_PREFIX}?(?:the\s+)?(?<!\d)(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_ANY_MONTH}),?\s+(?P<y>{_YEAR})(?!\d)", _F)),
-    ("m_d_y", re.compile(rf"{_LEAD}?{_WD_PREFIX}?(?P<mon>{_ANY_MONTH})\s+(?P<d>\d{{1,2}}){_ORD},?\s+(?P<y>{_YEAR})(?!\d)", _F)),
-    ("m_d", re.compile(rf"{_LEAD}?{_WD_PREFIX}?(?P<mon>{_ANY_MONTH})\s+(?P<d>\d{{1,2}}){_ORD}(?![\d:.,]\d|\d|\s*(?:%|(?i:percent|million|billion|per\s*cent)))", _F)),
-    ("d_m", re.compile(rf"{_LEAD}?{_WD_PREFIX}?(?:the\s+)?(?<![\d.,])(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_FULL_MONTH}|{_ABBR_MONTH}(?<=\.))(?!\w)", _F)),
-    ("m_y", re.compile(rf"{_LEAD}?{_PART}?(?P<mon>{_ANY_MONTH}),?\s+(?:of\s+)?(?P<y>{_YEAR})(?!\d)", _F)),
-    ("rel_month_name", re.compile(rf"(?:{_LEAD}?(?P<rel>(?i:last|next|this|past|previous|coming))\s+|(?:{_LEAD}{_PART}?)|{_PART}|(?i:in\s+|on\s+)?(?:the\s+)?(?i:end|beginning|start|middle)\s+of\s+)(?P<mon>{_FULL_MONTH})(?![\w-])", _F)),
-    ("part_year", re.compile(rf"{_LEAD}?{_PART}(?P<y>{_YEAR})(?!\d)", _F)),
-    ("year", re.compile(rf"{_LEAD}?(?:(?i:fiscal|FY)\s?)?(?<![\d$£€¥₹₩.,/:])(?<![A-Za-z]-)(?P<y>{_YEAR})(?![\d%]|[.,]\d|s\b|'s\b|\s*(?:%|(?i:percent|per\s+cent|million|billion|thousand|users|people)\b)|[-\s]?(?i:million|billion))", _F)),
+    ("iso", re.compile(rf"(?<![\d/.-])(?P<y>{_YEAR})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?![\d-])", _F)),
+    ("iso_month", re.compile(rf"(?<![\d/.-])(?P<y>{_YEAR})-(?P<m>0[1-9]|1[0-2])(?![\d-])", _F)),
+    ("numeric", re.compile(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}|\d{2})(?![\d/])", _F)),
+    ("d_m_y", re.compile(rf"(?<![\d.,])(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_ANY_MONTH}),?\s+(?P<y>{_YEAR})(?!\d)", _F)),
+    ("d_m", re.compile(rf"(?<![\d.,])(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_FULL_MONTH}|{_ABBR_MONTH}(?<=\.))(?!\w)", _F)),
+    ("month", re.compile(
+        rf"(?<!\w)(?=[ADFJMNOS])(?P<mon>{_ANY_MONTH})(?:"
+        rf"\s+(?P<d>\d{{1,2}}){_ORD}(?:,?\s+(?P<y1>{_YEAR})(?!\d)|,?\s+(?:of\s+)?(?P<rel1>(?i:last|this|next|previous))\s+(?i:year)\b"
+        rf"|(?![\d:.,]\d|\d|\s*(?:%|(?i:percent|million|billion|per\s*cent))))"
+        rf"|,?\s+(?:of\s+)?(?P<y2>{_YEAR})(?!\d)"
+        rf"|,?\s+(?:of\s+)?(?P<rel2>(?i:last|this|next|previous))\s+(?i:year)\b"
+        rf"|(?P<bare>(?<=[a-z])(?![\w-])))", _F)),
+    ("year", re.compile(rf"(?<![\d$£€¥₹₩.,/:])(?<![A-Za-z]-)(?P<y>{_YEAR})(?![\d%]|[.,]\d|s\b|'s\b|\s*(?:%|(?i:percent|per\s+cent|million|billion|thousand|users|people)\b)|[-\s]?(?i:million|billion))", _F)),
     ("today", re.compile(r"(?i:\b(?P<w>today|yesterday|tomorrow)\b)", _F)),
     ("rel_unit", re.compile(
-        r"(?i:\b(?:(?P<mod>earlier|later|early|late)(?:\s+in)?\s+)?(?P<rel>last|this|next|previous|coming)\s+(?P<unit>year|month|week)\b)"
+        r"(?i:\b(?P<rel>last|this|next|previous|coming)\s+(?P<unit>year|month|week)\b)"
         r"(?!\s*(?i:'s)?\s*(?i:ago))", _F)),
     ("ago", re.compile(
         r"(?i:\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
         r"(?P<unit>day|week|month|year)s?\s+ago\b)", _F)),
-    ("weekday", re.compile(
-        rf"(?P<lead>(?i:(?:on|last|next|this|past|since|by|until|from|before|after|starting|beginning|"
-        rf"effective|said|announced|reported|confirmed|told|wrote|posted|ruled|filed)\s+))?"
-        rf"(?<!Black\s)(?<!Cyber\s)(?<!Super\s)(?<!Good\s)(?<!Easter\s)(?<!Ash\s)(?<!Holy\s)"
-        rf"(?<!Giving\s)(?<!Palm\s)(?<!Fat\s)(?<!Bloody\s)(?<!Maundy\s)"
-        rf"\b(?P<wd>{_WEEKDAY})\b(?P<tail>\s+[A-Z]\w*)?", _F)),
+    ("weekday", re.compile(rf"\b(?P<wd>{_WEEKDAY})\b(?P<tail>\s+[A-Z]\w*)?", _F)),
 ]
 
 _REL_WORDS = {"last": -1, "previous": -1, "past": -1, "this": 0, "next": 1, "coming": 1}
@@ -148,8 +158,8 @@ def _month_of_week(monday: date) -> tuple[str, str]:
     return f"{thursday.year:04d}-{thursday.month:02d}", "month"
 
 
-def _resolve(kind: str, m: re.Match, pub: Optional[date], future: bool) -> Optional[tuple[str, str]]:
-    g = m.groupdict()
+def _resolve(kind: str, g: dict, pub: Optional[date], future: bool,
+             lead: str = "") -> Optional[tuple[str, str]]:
     if kind == "iso":
         return _day(int(g["y"]), int(g["m"]), int(g["d"]))
     if kind == "iso_month":
@@ -164,12 +174,18 @@ def _resolve(kind: str, m: re.Match, pub: Optional[date], future: bool) -> Optio
         return _day(int(g["y"]), _month_num(g["mon"]), int(g["d"]))
     if kind == "m_y":
         return _month(int(g["y"]), _month_num(g["mon"]))
-    if kind in ("part_year", "year"):
+    if kind == "m_rel_year":
+        if pub is None:
+            return None
+        y = pub.year + _REL_WORDS[g["rel"].lower()]
+        if g.get("d"):
+            return _day(y, _month_num(g["mon"]), int(g["d"]))
+        return _month(y, _month_num(g["mon"]))
+    if kind == "year":
         return _year(int(g["y"]))
     if pub is None:
         return None
-    lead = m.group(0)[:12].strip().lower()
-    if lead.startswith("since ") or lead.startswith("last "):
+    if lead.startswith("since"):
         # "since May" looks back; a month after the published date cannot be meant
         if kind in ("m_d", "d_m"):
             mo, d = _month_num(g["mon"]), int(g["d"])
@@ -225,9 +241,6 @@ def _resolve(kind: str, m: re.Match, pub: Optional[date], future: bool) -> Optio
             return _month(*_add_months(pub.year, pub.month, -count))
         return _year(pub.year - count)
     if kind == "weekday":
-        lead = (g.get("lead") or "").strip().lower()
-        if not lead and g.get("tail"):
-            return None  # "Sunday Times", "Monday Night Football": a name, not a date
         wd = _WEEKDAYS[g["wd"].lower()]
         if lead == "last" or lead == "past":
             back = (pub.weekday() - wd) % 7 or 7
@@ -245,6 +258,69 @@ def _resolve(kind: str, m: re.Match, pub: Optional[date], future: bool) -> Optio
 
 _SPEECH_LEADS = ("said", "announced", "reported", "confirmed", "told", "wrote", "posted", "ruled",
                  "filed")
+_WINDOW = 60
+
+
+def _before(rx: re.Pattern, text: str, start: int) -> Optional[re.Match]:
+    window = text[max(0, start - _WINDOW):start]
+    return rx.search(window)
+
+
+def _candidate(kind: str, m: re.Match, text: str) -> Optional[tuple[int, int, str, dict, str]]:
+    """(start, end, kind, fields, lead) of one core match with the words before it that
+    belong to the date, or None when the core alone is not a date."""
+    g = m.groupdict()
+    start, end = m.span()
+    lead = ""
+    if kind == "weekday":
+        if _before(_WD_NAME_BEFORE_RE, text, start):
+            return None  # "Black Friday", "Cyber Monday"
+        b = _before(_WD_BEFORE_RE, text, start)
+        word = b.group("lead").lower() if b else ""
+        if not word and g.get("tail"):
+            return None  # "Sunday Times", "Monday Night Football": a name, not a date
+        end = m.end("wd")
+        if word and word not in _SPEECH_LEADS:  # "said Tuesday": the date is "Tuesday"
+            start -= len(b.group(0))
+        g = {"wd": g["wd"], "lead": word}
+        return start, end, kind, g, word
+    if kind == "month":
+        fields = {"mon": g["mon"], "d": g.get("d")}
+        if g.get("d") and g.get("y1"):
+            kind, fields["y"] = "m_d_y", g["y1"]
+        elif g.get("d") and g.get("rel1"):
+            kind, fields["rel"] = "m_rel_year", g["rel1"]
+        elif g.get("d"):
+            kind = "m_d"
+        elif g.get("y2"):
+            kind, fields["y"] = "m_y", g["y2"]
+        elif g.get("rel2"):
+            kind, fields["rel"] = "m_rel_year", g["rel2"]
+        else:
+            if g["mon"].lower() not in _MONTHS or len(g["mon"]) <= 3 and g["mon"] != "May":
+                return None
+            rel = _before(_REL_BEFORE_RE, text, start)
+            if rel:
+                fields["rel"] = rel.group("rel").lower()
+                lead = (rel.group("lead") or "").strip().lower()
+                return start - len(rel.group(0)), end, "rel_month_name", fields, lead
+            b = _before(_BEFORE_RE, text, start)
+            if not b or not (b.group("lead") or b.group("mod")):
+                return None  # a bare capitalised "March" or "May" is not a date
+            lead = (b.group("lead") or "").strip().lower()
+            return start - len(b.group(0)), end, "rel_month_name", fields, lead
+        g = fields
+    b = _before(_BEFORE_RE, text, start)
+    if b and b.group(0):
+        if kind in ("rel_unit", "today", "ago", "iso", "iso_month", "numeric") and b.group("wd"):
+            b = None
+    if b and b.group(0):
+        lead = (b.group("lead") or "").strip().lower()
+        if b.group("fy") and kind != "year":
+            start -= len(b.group(0)) - len(b.group("fy"))
+        else:
+            start -= len(b.group(0))
+    return start, end, kind, g, lead
 
 
 def find_dates(text: str, published: PublishedLike = None, *, future: bool = False
@@ -257,31 +333,29 @@ def find_dates(text: str, published: PublishedLike = None, *, future: bool = Fal
     if not text:
         return []
     pub = _as_date(published)
-    candidates: list[tuple[int, int, int, str, re.Match]] = []
+    candidates: list[tuple[int, int, int, str, dict, str]] = []
     for order, (kind, rx) in enumerate(_PATTERNS):
         for m in rx.finditer(text):
-            start, end = m.span()
-            if kind == "weekday":
-                lead = (m.group("lead") or "").strip().lower()
-                if lead in _SPEECH_LEADS:  # keep "said Tuesday" as the date "Tuesday"
-                    start = m.start("wd")
-                end = m.end("wd")
+            cand = _candidate(kind, m, text)
+            if cand is None:
+                continue
+            start, end, real_kind, fields, lead = cand
             if end > start:
-                candidates.append((start, end, order, kind, m))
+                candidates.append((start, end, order, real_kind, fields, lead))
     # Longest expression wins where several overlap; ties go to the more specific pattern.
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2], c[0]))
     taken: list[tuple[int, int]] = []
     results: list[tuple[int, int, EventDate]] = []
-    for start, end, _order, kind, m in candidates:
+    for start, end, _order, kind, fields, lead in candidates:
         if any(start < e and s < end for s, e in taken):
             continue
-        resolved = _resolve(kind, m, pub, future)
+        resolved = _resolve(kind, fields, pub, future, lead)
         taken.append((start, end))  # an unresolvable span still blocks its sub-spans
         if resolved is None:
             continue
         value, precision = resolved
-        surface = text[start:end]
-        results.append((start, end, EventDate(value=value, precision=precision, text=surface)))
+        results.append((start, end, EventDate(value=value, precision=precision,
+                                               text=text[start:end])))
     results.sort(key=lambda r: r[0])
     return results
 

@@ -111,6 +111,7 @@ class DocErrors:
     doc_id: str
     false_positives: list[dict] = field(default_factory=list)
     false_negatives: list[dict] = field(default_factory=list)
+    wrong_amounts: list[tuple[dict, dict]] = field(default_factory=list)  # (predicted, gold)
 
 
 @dataclass
@@ -166,7 +167,10 @@ def score_document(predicted: list[dict], gold: list[dict]
             counts[g["type"]].tp += 1
             if g.get("amount"):
                 amount_total += 1
-                amount_ok += amount_correct(preds[matched_gold[gi]].get("amount"), g["amount"])
+                ok = amount_correct(preds[matched_gold[gi]].get("amount"), g["amount"])
+                amount_ok += ok
+                if not ok:
+                    errors.wrong_amounts.append((preds[matched_gold[gi]], g))
         else:
             counts[g["type"]].fn += 1
             errors.false_negatives.append(g)
@@ -225,7 +229,7 @@ def score(predicted_by_doc: dict[str, list[dict]], gold_rows: list[dict]) -> Eva
             overall.fn += c.fn
         amount_total += at
         amount_ok += ao
-        if errs.false_positives or errs.false_negatives:
+        if errs.false_positives or errs.false_negatives or errs.wrong_amounts:
             errors.append(errs)
     return EvalReport(per_type, overall, amount_total, amount_ok, len(gold_rows), errors)
 
@@ -263,6 +267,9 @@ def format_report(report: EvalReport, show_errors: bool = False) -> str:
             for g in de.false_negatives:
                 lines.append(f"  FN {g['type']:<13} {g.get('status')}: {g.get('actor')} -> {g.get('target')}"
                              f" | {g.get('evidence', '')[:150]}")
+            for p, g in de.wrong_amounts:
+                lines.append(f"  AMOUNT {g['type']:<9} predicted {(p.get('amount') or {}).get('text')!r}, "
+                             f"gold {(g.get('amount') or {}).get('text')!r} | {p.get('sentence', '')[:150]}")
     return "\n".join(lines)
 
 

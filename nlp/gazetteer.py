@@ -27,7 +27,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when pre
 __all__ = [
     "KINDS", "Actor", "Alias", "ActorDataError", "Gazetteer", "load_actors", "lookup",
     "lookup_all", "actor_by_id", "actor_patterns", "find_actors", "get_gazetteer",
-    "ENV_VAR", "LABEL",
+    "ENV_VAR", "LABEL", "split_cjk_actors",
 ]
 
 KINDS = ("platform", "marketplace", "regulator", "court", "government", "company", "person")
@@ -258,8 +258,9 @@ def _build_actor(entry: dict) -> Actor:
 class Gazetteer:
     """A validated set of actors with its lookup indexes."""
 
-    def __init__(self, actors: Iterable[Actor]):
+    def __init__(self, actors: Iterable[Actor], sources: Optional[dict[str, str]] = None):
         self.actors: tuple[Actor, ...] = tuple(actors)
+        self._sources = sources or {}
         self.by_id: dict[str, Actor] = {}
         for actor in self.actors:
             if actor.id in self.by_id:
@@ -284,13 +285,14 @@ class Gazetteer:
         for actor in self.actors:
             if actor.parent is None:
                 continue
+            where = self._sources.get(actor.id, f"actor {actor.id!r}")
             if actor.parent not in self.by_id:
-                raise ActorDataError(f"actor {actor.id!r}: unknown parent {actor.parent!r}")
+                raise ActorDataError(f"{where}: unknown parent {actor.parent!r}")
             seen = {actor.id}
             cur = self.by_id[actor.parent]
             while cur is not None:
                 if cur.id in seen:
-                    raise ActorDataError(f"actor {actor.id!r}: parent chain loops back")
+                    raise ActorDataError(f"{where}: parent chain loops back")
                 seen.add(cur.id)
                 cur = self.by_id.get(cur.parent) if cur.parent else None
 
@@ -358,19 +360,34 @@ class Gazetteer:
         return [dict(p) for p in self._patterns]
 
     def _build_patterns(self) -> list[dict]:
-        tokenizer = _tokenizer()
+        # Phrase patterns are matched by hash, so thousands of them cost almost nothing (a
+        # Matcher over a hundred token patterns costs more than the tagger). They compare ORTH:
+        # case-sensitive aliases as written, the others in their usual casings.
         patterns: list[dict] = []
         for actor, alias in self._pattern_aliases():
-            if _is_cjk(alias.text):
-                # As its own token, and inside a longer CJK run the English tokenizer keeps whole.
-                patterns.append({"label": LABEL, "id": actor.id, "pattern": [{"TEXT": alias.text}]})
-                patterns.append({"label": LABEL, "id": actor.id,
-                                 "pattern": [{"TEXT": {"REGEX": re.escape(alias.text)}}]})
-                continue
-            tokens = [t.text for t in tokenizer(alias.text)]
-            pattern = [_token_spec(tok, alias.case_sensitive) for tok in tokens]
-            patterns.append({"label": LABEL, "id": actor.id, "pattern": pattern})
+            forms = [alias.text] if alias.case_sensitive else _casings(alias.text)
+            if alias.case_sensitive and len(alias.text) == 1:
+                forms.append(alias.text + ".")  # "X." ends a sentence as one token
+            if "'" in alias.text:
+                forms += [f.replace("'", "\u2019") for f in forms]
+            for form in dict.fromkeys(forms):
+                patterns.append({"label": LABEL, "id": actor.id, "pattern": form})
         return patterns
+
+    def token_patterns(self) -> list[dict]:
+        """Every alias as a token pattern (LOWER or ORTH): exact, but slow with a spaCy
+        Matcher over a thousand patterns; `patterns()` is the fast form."""
+        tokenizer = _tokenizer()
+        out: list[dict] = []
+        for actor, alias in self._pattern_aliases():
+            tokens = [t.text for t in tokenizer(alias.text)]
+            out.append({"label": LABEL, "id": actor.id,
+                        "pattern": [_token_spec(t, alias.case_sensitive) for t in tokens]})
+        return out
+
+    def cjk_aliases(self) -> list[str]:
+        return sorted({a.text for _, a in self._pattern_aliases() if _is_cjk(a.text)},
+                      key=lambda t: (-len(t), t))
 
     def find(self, text: str) -> list[tuple[int, int, Actor]]:
         """Actor mentions in raw text as (start, end, Actor), longest match first at each place."""
@@ -403,6 +420,14 @@ class Gazetteer:
             self._regex_actor[group] = actor
             parts.append(f"(?P<{group}>{body})")
         self._regex = re.compile("|".join(parts)) if parts else re.compile(r"(?!x)x")
+
+
+def _casings(text: str) -> list[str]:
+    """As written, lower, UPPER (headlines), Title Case and Sentence case."""
+    forms = [text, text.lower(), text.upper(),
+             " ".join(w[:1].upper() + w[1:] for w in text.split(" ")),
+             text[:1].upper() + text[1:].lower()]
+    return list(dict.fromkeys(forms))
 
 
 def _token_spec(token: str, case_sensitive: bool) -> dict:
@@ -442,7 +467,8 @@ def _gazetteer_for(user_paths: tuple[str, ...]) -> Gazetteer:
     for path in user_paths:
         for source, content in _user_files(path):
             _merge(merged, _entries(source, content), user=True)
-    return Gazetteer(_build_actor(entry) for entry in merged.values())
+    return Gazetteer((_build_actor(entry) for entry in merged.values()),
+                     sources={k: v["_where"] for k, v in merged.items()})
 
 
 def get_gazetteer(extra_path: Union[str, Path, None] = None) -> Gazetteer:
@@ -468,9 +494,41 @@ def actor_by_id(actor_id: str, extra_path: Union[str, Path, None] = None) -> Opt
     return get_gazetteer(extra_path).by_id.get(actor_id)
 
 
-def actor_patterns(extra_path: Union[str, Path, None] = None) -> list[dict]:
-    """Patterns for `nlp.add_pipe("span_ruler")`/`"entity_ruler"`: label ACTOR, id = actor id."""
-    return get_gazetteer(extra_path).patterns()
+def actor_patterns(extra_path: Union[str, Path, None] = None, *, style: str = "phrase") -> list[dict]:
+    """Patterns for `nlp.add_pipe("span_ruler")`/`"entity_ruler"`: label ACTOR, id = actor id.
+
+    style "phrase" (default): phrase patterns for a ruler comparing ORTH (spaCy's default
+    phrase_matcher_attr; do not set it to LOWER, or "Apple" would match "apple"):
+    case-sensitive aliases as written, the others in their usual casings. style "token": one
+    token pattern per alias (LOWER or ORTH), exact in every casing but slow with spaCy's
+    Matcher.
+    """
+    gaz = get_gazetteer(extra_path)
+    if style == "token":
+        return gaz.token_patterns()
+    if style != "phrase":
+        raise ValueError(f"unknown pattern style {style!r} (phrase or token)")
+    return gaz.patterns()
+
+
+def split_cjk_actors(nlp: Any, extra_path: Union[str, Path, None] = None) -> None:
+    """Make `nlp`'s tokenizer cut known Chinese actor names out of longer CJK runs.
+
+    spaCy's English tokenizer keeps a run like 快手宣布屏蔽淘宝 as one token, so no pattern can
+    match the names inside it. This adds the names to the tokenizer's prefix and infix rules;
+    other text tokenizes exactly as before.
+    """
+    names = get_gazetteer(extra_path).cjk_aliases()
+    if not names:
+        return
+    alt = "|".join(re.escape(n) for n in names)
+    tok = nlp.tokenizer
+    prefix = getattr(tok.prefix_search, "__self__", None)
+    infix = getattr(tok.infix_finditer, "__self__", None)
+    prefix_pat = f"^(?:{alt})" + (f"|{prefix.pattern}" if prefix is not None else "")
+    infix_pat = f"(?:{alt})" + (f"|{infix.pattern}" if infix is not None else "")
+    tok.prefix_search = re.compile(prefix_pat).search
+    tok.infix_finditer = re.compile(infix_pat).finditer
 
 
 def find_actors(text: str, extra_path: Union[str, Path, None] = None) -> list[tuple[int, int, Actor]]:

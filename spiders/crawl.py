@@ -142,7 +142,8 @@ class RecordingMixin:
         message, _ = self._failure_message(failure)
         self._log_unsent(failure, source.name, message)
         state = self.recorder.source(source.name)
-        state.pages_failed += 1
+        if message != "forbidden by robots.txt":  # a refusal is final; retrying would not help
+            state.pages_failed += 1
         self.recorder.error(source.name, f"page {failure.request.url}: {message}")
         try:
             if entry is not None:  # the entry is still worth keeping without its page

@@ -23,7 +23,7 @@ def scrapy_settings(crawl: CrawlSettings, output: str) -> dict[str, Any]:
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
         "DOWNLOAD_DELAY": crawl.download_delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": crawl.download_delay > 0,
+        "DOWNLOAD_DELAY_JITTER": 0.5 if crawl.download_delay > 0 else 0,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 1.0),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(per_host),
@@ -34,6 +34,7 @@ def scrapy_settings(crawl: CrawlSettings, output: str) -> dict[str, Any]:
         "METAREFRESH_ENABLED": False,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,  # a crawl must not open listening ports
         "HTTPCACHE_ENABLED": False,
         "LOG_LEVEL": "INFO",
         "RETRY_ENABLED": crawl.retries > 0,

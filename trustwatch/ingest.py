@@ -283,7 +283,8 @@ def load_crawl(con, jsonl_path: str | Path, run_id: Optional[str] = None,
 
 
 def _stored_source(con, name: str, status) -> Optional[Source]:
-    row = con.execute("SELECT url, kind, language FROM sources WHERE name = ?", [name]).fetchone()
+    rows = con.execute("SELECT url, kind, language FROM sources WHERE name = ?", [name]).fetchall()
+    row = rows[0] if rows else None
     if row is None:
         return None
     return Source(name=name, url=row[0], kind=row[1], language=row[2])

@@ -46,10 +46,11 @@ _DESCRIPTOR_SUFFIXES = frozenset(
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def party_words(text: Optional[str]) -> list[str]:
+@lru_cache(maxsize=200_000)
+def party_words(text: Optional[str]) -> tuple[str, ...]:
     """Case-folded words of a party name, possessives and legal suffixes removed."""
     if not text:
-        return []
+        return ()
     text = unicodedata.normalize("NFKC", text).casefold()
     text = re.sub(r"['’]s\b", "", text)
     words = _WORD.findall(text)
@@ -57,9 +58,10 @@ def party_words(text: Optional[str]) -> list[str]:
         words = words[1:]
     while len(words) > 1 and (words[-1] in _LEGAL_SUFFIXES or words[-1] in _DESCRIPTOR_SUFFIXES):
         words = words[:-1]
-    return words
+    return tuple(words)
 
 
+@lru_cache(maxsize=200_000)
 def normalize_party(text: Optional[str]) -> Optional[str]:
     """The comparable form of a party name, or None when it names no one in particular."""
     words = party_words(text)
@@ -106,6 +108,7 @@ def slug(text: str) -> str:
     return re.sub(r"\s+", "-", text.strip())
 
 
+@lru_cache(maxsize=200_000)
 def provisional_id(text: Optional[str]) -> Optional[str]:
     """`prov:<slug>` for a party the gazetteer does not know; None for a generic mention."""
     norm = normalize_party(text)

@@ -60,6 +60,16 @@ class SourceOutcome:
     keep_validators: bool = False
 
 
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Register an Arrow table for one bulk statement.
+
+    DuckDB 2 refuses `register` while an earlier result on the connection is half-read (as
+    `fetchone()` leaves it), so that result is completed first.
+    """
+    con.complete()
+    con.register(name, table)
+
+
 def _table(rows: list[dict], columns: Sequence[str], types: dict[str, pa.DataType]) -> pa.Table:
     arrays = []
     for col in columns:
@@ -120,7 +130,7 @@ def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document]) ->
     incoming = _table(rows, DOCUMENT_COLUMNS, _DOC_TYPES)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("incoming_docs", incoming)
+        _register(con, "incoming_docs", incoming)
         known = con.execute(
             """
             SELECT i.canonical_url,
@@ -148,7 +158,7 @@ def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document]) ->
                 counts.new += 1
                 fresh.append(row)
         if fills:
-            con.register("filled_urls", pa.table({"canonical_url": pa.array(fills, pa.string())}))
+            _register(con, "filled_urls", pa.table({"canonical_url": pa.array(fills, pa.string())}))
             con.execute(
                 """
                 UPDATE documents AS d SET text = i.text,
@@ -171,12 +181,12 @@ def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document]) ->
                     for band in bands(value):
                         index[band].append((value, row["story_id"]))
             new_table = _table(fresh, DOCUMENT_COLUMNS, _DOC_TYPES)
-            con.register("new_docs", new_table)
+            _register(con, "new_docs", new_table)
             cols = ", ".join(DOCUMENT_COLUMNS)
             con.execute(f"INSERT INTO documents ({cols}) SELECT {cols} FROM new_docs")
             con.unregister("new_docs")
             if prints:
-                con.register("new_prints", _table(prints, ("doc_id", "story_id", "simhash"),
+                _register(con, "new_prints", _table(prints, ("doc_id", "story_id", "simhash"),
                                                   {"simhash": pa.uint64()}))
                 con.execute("INSERT INTO document_fingerprints SELECT doc_id, story_id, simhash FROM new_prints")
                 con.unregister("new_prints")
@@ -201,7 +211,7 @@ def insert_fetch_log(con: duckdb.DuckDBPyConnection, rows: Iterable[FetchLog],
     table = _table(data, FETCH_COLUMNS, {
         "status": pa.int32(), "bytes": pa.int64(), "duration_ms": pa.float64(),
         "not_modified": pa.bool_(), "fetched_at": pa.timestamp("us")})
-    con.register("new_fetches", table)
+    _register(con, "new_fetches", table)
     try:
         cols = ", ".join(FETCH_COLUMNS)
         con.execute(f"INSERT INTO fetch_log ({cols}) SELECT {cols} FROM new_fetches")
@@ -229,7 +239,7 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, outcomes: Iterable[SourceOutc
             "keep", "status", "error", "fetched_at")
     table = _table(rows, cols, {"ok": pa.bool_(), "not_modified": pa.bool_(), "keep": pa.bool_(),
                                 "status": pa.int32(), "fetched_at": pa.timestamp("us")})
-    con.register("source_outcomes", table)
+    _register(con, "source_outcomes", table)
     try:
         con.execute(
             """

@@ -79,46 +79,36 @@ def event_id(doc_id: str, type_: str, key: str, other: str, start: int) -> str:
 
 def events_table(events: Iterable[Event], extractor_version: str) -> tuple[pa.Table, int]:
     """Arrow table of event rows (ids assigned, parties resolved) and the duplicates dropped."""
-    cols: dict[str, list] = {name: [] for name in EVENT_SCHEMA.names}
+    rows: list[tuple] = []
     seen: dict[str, int] = {}
     duplicates = 0
     for ev in events:
-        actor_id = resolve_party_id(ev.actor.text, ev.actor.id) if ev.actor else None
-        target_id = resolve_party_id(ev.target.text, ev.target.id) if ev.target else None
-        key_is_actor = KEY_ROLE.get(ev.type) == "actor"
-        key = _party_key(ev.actor, actor_id) if key_is_actor else _party_key(ev.target, target_id)
-        other = _party_key(ev.target, target_id) if key_is_actor else _party_key(ev.actor, actor_id)
+        actor, target, amount, when = ev.actor, ev.target, ev.amount, ev.date
+        actor_id = resolve_party_id(actor.text, actor.id) if actor else None
+        target_id = resolve_party_id(target.text, target.id) if target else None
+        if KEY_ROLE.get(ev.type) == "actor":
+            key, other = _party_key(actor, actor_id), _party_key(target, target_id)
+        else:
+            key, other = _party_key(target, target_id), _party_key(actor, actor_id)
         eid = event_id(ev.doc_id, ev.type, key, other, ev.start)
+        row = (
+            eid, ev.doc_id, ev.type, ev.status,
+            actor.text if actor else None, actor_id, target.text if target else None, target_id,
+            amount.value if amount else None, amount.currency if amount else None,
+            amount.text if amount else None,
+            when.value if when else None, when.precision if when else None, when.text if when else None,
+            ev.reason, ev.trigger, ev.sentence, ev.start, ev.end, ev.confidence, extractor_version,
+        )
         if eid in seen:
             duplicates += 1
-            row = seen[eid]
-            if ev.confidence > cols["confidence"][row]:  # keep the more confident reading
-                _fill(cols, row, eid, ev, actor_id, target_id, extractor_version)
+            if ev.confidence > rows[seen[eid]][19]:  # keep the more confident reading
+                rows[seen[eid]] = row
             continue
-        seen[eid] = len(cols["event_id"])
-        for name in EVENT_SCHEMA.names:
-            cols[name].append(None)
-        _fill(cols, seen[eid], eid, ev, actor_id, target_id, extractor_version)
-    return pa.table(cols, schema=EVENT_SCHEMA), duplicates
-
-
-def _fill(cols, row, eid, ev: Event, actor_id, target_id, version) -> None:
-    values = {
-        "event_id": eid, "doc_id": ev.doc_id, "type": ev.type, "status": ev.status,
-        "actor_text": ev.actor.text if ev.actor else None, "actor_id": actor_id,
-        "target_text": ev.target.text if ev.target else None, "target_id": target_id,
-        "amount_value": ev.amount.value if ev.amount else None,
-        "amount_currency": ev.amount.currency if ev.amount else None,
-        "amount_text": ev.amount.text if ev.amount else None,
-        "event_date": ev.date.value if ev.date else None,
-        "date_precision": ev.date.precision if ev.date else None,
-        "date_text": ev.date.text if ev.date else None,
-        "reason": ev.reason, "trigger": ev.trigger, "sentence": ev.sentence,
-        "start_char": ev.start, "end_char": ev.end, "confidence": ev.confidence,
-        "extractor_version": version,
-    }
-    for name, value in values.items():
-        cols[name][row] = value
+        seen[eid] = len(rows)
+        rows.append(row)
+    columns = list(zip(*rows)) if rows else [[] for _ in EVENT_SCHEMA.names]
+    arrays = [pa.array(list(col), type=f.type) for col, f in zip(columns, EVENT_SCHEMA)]
+    return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA), duplicates
 
 
 def load_events(

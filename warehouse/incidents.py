@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -40,6 +40,20 @@ _WEAK_WORDS = GENERIC_WORDS | frozenset(
     "of and for in on to tax taxation administration commission market regulation general "
     "state public security data protection competition consumer".split()
 )
+
+#: country words: not evidence of the same party, but two different countries are evidence against
+_COUNTRY_WORDS = {
+    w: code for code, words in {
+        "CN": "china chinese prc beijing", "NL": "dutch netherlands holland", "FR": "france french",
+        "DE": "germany german", "GB": "britain british uk england english", "US": "us usa american america",
+        "RU": "russia russian", "TR": "turkey turkish", "IE": "ireland irish", "IT": "italy italian",
+        "ES": "spain spanish", "IN": "india indian", "JP": "japan japanese", "KR": "korea korean",
+        "EU": "eu european", "BR": "brazil brazilian", "AU": "australia australian",
+        "CA": "canada canadian", "KE": "kenya kenyan", "NG": "nigeria nigerian", "VN": "vietnam vietnamese",
+        "ID": "indonesia indonesian", "PK": "pakistan pakistani", "IR": "iran iranian",
+    }.items() for w in words.split()
+}
+_WEAK_WORDS = _WEAK_WORDS | frozenset(_COUNTRY_WORDS)
 
 
 @dataclass
@@ -119,7 +133,12 @@ def _salient(text: Optional[str]) -> frozenset:
     return frozenset(w for w in party_words(text) if w not in _WEAK_WORDS and len(w) > 1)
 
 
-def _contains(a: list[str], b: list[str]) -> bool:
+@lru_cache(maxsize=200_000)
+def _countries(text: Optional[str]) -> frozenset:
+    return frozenset(_COUNTRY_WORDS[w] for w in party_words(text) if w in _COUNTRY_WORDS)
+
+
+def _contains(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     if not a or not b or len(b) > len(a):
         return False
     n = len(b)
@@ -136,7 +155,13 @@ def parties_compatible(a_id: Optional[str], a_text: Optional[str],
     wa, wb = party_words(a_text), party_words(b_text)
     if _contains(wa, wb) or _contains(wb, wa):
         return True
-    return bool(_salient(a_text) & _salient(b_text))
+    ca, cb = _countries(a_text), _countries(b_text)
+    if ca and cb and not ca & cb:
+        return False  # a Dutch and a French regulator
+    sa, sb = _salient(a_text), _salient(b_text)
+    if not sa or not sb:
+        return True  # "the tax bureau" names no one in particular: it may be either
+    return bool(sa & sb)
 
 
 def amounts_compatible(a: Optional[tuple[float, str]], b: Optional[tuple[float, str]]) -> bool:
@@ -247,16 +272,17 @@ def group_events(cols: dict[str, list], window_days: int) -> list[list[int]]:
 
 # --- one incident from its events --------------------------------------------------------
 
-def _mode(values: list, order: list) -> Optional[object]:
+def _mode(values: list) -> Optional[object]:
     """The most frequent non-null value; ties go to the one reported first."""
-    counts = Counter(v for v in values if v is not None)
-    if not counts:
-        return None
-    first = {}
-    for pos, v in zip(order, values):
-        if v is not None and v not in first:
-            first[v] = pos
-    return max(counts, key=lambda v: (counts[v], -first[v]))
+    counts: dict = {}
+    for v in values:
+        if v is not None:
+            counts[v] = counts.get(v, 0) + 1
+    best, best_count = None, 0
+    for v in values:
+        if v is not None and counts[v] > best_count:
+            best, best_count = v, counts[v]
+    return best
 
 
 def _natural_id(type_: str, key: Optional[str], doc_id: str, extra: str = "") -> str:
@@ -271,13 +297,13 @@ def compose_incident(cols: dict[str, list], members: list[int]) -> Incident:
     first = members[0]
     type_ = cols["type"][first]
     key_is_actor = KEY_ROLE.get(type_) == "actor"
-    order = list(range(len(members)))
+    if len(members) == 1:
+        return _single_report(cols, first, key_is_actor)
 
     def pick(id_col: str, text_col: str) -> tuple[Optional[str], Optional[str]]:
-        ids = [cols[id_col][i] for i in members]
-        chosen = _mode(ids, order)
-        texts = [cols[text_col][i] for i in members if cols[id_col][i] == chosen]
-        return chosen, _mode(texts, list(range(len(texts))))
+        ids, texts = cols[id_col], cols[text_col]
+        chosen = _mode([ids[i] for i in members])
+        return chosen, _mode([texts[i] for i in members if ids[i] == chosen])
 
     actor_id, actor_text = pick("actor_id", "actor_text")
     target_id, target_text = pick("target_id", "target_text")
@@ -357,6 +383,28 @@ def compose_incident(cols: dict[str, list], members: list[int]) -> Incident:
     )
 
 
+def _single_report(cols: dict[str, list], i: int, key_is_actor: bool) -> Incident:
+    """The common case of an incident told by one report: no vote, no dispute."""
+    rng = date_range(cols["event_date"][i])
+    value = cols["amount_value"][i] if cols["amount_currency"][i] is not None else None
+    pub, source = cols["published"][i], cols["source"][i]
+    key = cols["actor_id"][i] if key_is_actor else cols["target_id"][i]
+    return Incident(
+        incident_id=_natural_id(cols["type"][i], key, cols["doc_id"][i]),
+        type=cols["type"][i], status=cols["status"][i], key_party=key,
+        actor_id=cols["actor_id"][i], actor_text=cols["actor_text"][i],
+        target_id=cols["target_id"][i], target_text=cols["target_text"][i],
+        amount_value=value, amount_currency=cols["amount_currency"][i] if value is not None else None,
+        amount_text=cols["amount_text"][i] if value is not None else None,
+        event_date=cols["event_date"][i] if rng else None,
+        date_precision=(cols["date_precision"][i] or _precision(cols["event_date"][i])) if rng else None,
+        date_start=rng[0] if rng else None, date_end=rng[1] if rng else None,
+        first_seen=pub, last_seen=pub, n_documents=1, n_sources=1 if source is not None else 0,
+        sources=[source] if source is not None else [], headline=cols["sentence"][i],
+        amount_disputed=False, date_disputed=False, disagreements=None, event_ids=[cols["event_id"][i]],
+    )
+
+
 def _add_witness(version: dict, cols: dict[str, list], i: int) -> None:
     doc, source = cols["doc_id"][i], cols["source"][i]
     if doc not in version["docs"]:
@@ -414,14 +462,13 @@ _INCIDENT_SCHEMA = pa.schema([
 
 
 def _incidents_table(incidents: list[Incident]) -> pa.Table:
-    cols: dict[str, list] = {name: [] for name in _INCIDENT_SCHEMA.names}
-    for inc in incidents:
-        for name in _INCIDENT_SCHEMA.names:
-            value = getattr(inc, name)
-            if name == "disagreements" and value is not None:
-                value = json.dumps(value, sort_keys=True, ensure_ascii=False)
-            cols[name].append(value)
-    return pa.table(cols, schema=_INCIDENT_SCHEMA)
+    arrays = []
+    for f in _INCIDENT_SCHEMA:
+        values = [getattr(inc, f.name) for inc in incidents]
+        if f.name == "disagreements":
+            values = [None if v is None else json.dumps(v, sort_keys=True, ensure_ascii=False) for v in values]
+        arrays.append(pa.array(values, type=f.type))
+    return pa.Table.from_arrays(arrays, schema=_INCIDENT_SCHEMA)
 
 
 def build_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,

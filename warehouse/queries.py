@@ -33,7 +33,7 @@ def resolve_actor(con: duckdb.DuckDBPyConnection, actor: str) -> list[str]:
         """
         SELECT actor_id FROM actors
         WHERE actor_id = ? OR lower(name) = lower(?)
-           OR list_contains(list_transform(coalesce(aliases, []), x -> lower(x)), lower(?))
+           OR list_contains(list_transform(coalesce(aliases, []), lambda x: lower(x)), lower(?))
         ORDER BY actor_id
         """, [actor, actor, actor]).fetchall()]
     prov = provisional_id(actor)

@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -21,6 +21,8 @@ class FeedServer:
         self.hang_seconds = hang_seconds
         self.hits: Counter[str] = Counter()
         self.extra: dict[str, bytes] = {}
+        #: called with the path of every request before it is answered
+        self.on_request: Optional[Callable[[str], None]] = None
         self._server: Optional[ThreadingHTTPServer] = None
         self._stop = threading.Event()
 
@@ -53,6 +55,8 @@ class FeedServer:
             def do_GET(self):
                 path = self.path.split("?", 1)[0]
                 site.hits[path] += 1
+                if site.on_request is not None:
+                    site.on_request(path)
                 if path == "/robots.txt":
                     return self._send(200, b"User-agent: *\nAllow: /\n", "text/plain")
                 if path == "/error/500":
@@ -87,7 +91,7 @@ class FeedServer:
         self.stop()
 
 
-def wait_port_closed_url() -> str:
+def closed_port_url() -> str:
     """A 127.0.0.1 URL where nothing listens (connection refused)."""
     import socket
 

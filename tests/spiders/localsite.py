@@ -32,7 +32,8 @@ class LocalSite:
         self.big_bytes = big_bytes
         self.hits: Counter[str] = Counter()
         self.log: list[tuple[str, int]] = []
-        self.extra_routes: dict[str, Callable[[], tuple[int, dict, bytes]]] = {}
+        #: path -> handler(request headers) -> (status, headers, body); checked first
+        self.extra_routes: dict[str, Callable[..., tuple[int, dict, bytes]]] = {}
         self.pages = self._page_index()
         self._server: Optional[ThreadingHTTPServer] = None
         self._lock = threading.Lock()
@@ -83,7 +84,7 @@ class LocalSite:
         parts = [p for p in path.split("?")[0].split("/") if p]
         head = parts[0] if parts else ""
         if path in self.extra_routes:
-            return self.extra_routes[path]()
+            return self.extra_routes[path](headers)
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, ROBOTS
         if head == "feeds" and len(parts) == 2:

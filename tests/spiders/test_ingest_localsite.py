@@ -61,7 +61,7 @@ def runs(local_site, tmp_path_factory):
         docs_after_first = con.execute("SELECT doc_id, source, text FROM documents ORDER BY doc_id").fetchall()
     # between runs a source that worked starts failing: what it stored must stay
     flaky_path = "/feeds/debian_security.rdf.xml"
-    local_site.extra_routes[flaky_path] = lambda: (500, {"Content-Type": "text/plain"}, b"down")
+    local_site.extra_routes[flaky_path] = lambda _headers: (500, {"Content-Type": "text/plain"}, b"down")
     try:
         second = ingest(config, run_id="run-2")
     finally:

@@ -135,3 +135,18 @@ def test_compatibility_rules():
     assert date_range("2022-02")[1].isoformat() == "2022-02-28"
     assert date_range("2022")[0].isoformat() == "2022-01-01"
     assert date_range("2022-13-40") is None
+
+
+def test_an_unspecific_authority_is_compatible_with_a_named_one():
+    assert parties_compatible("prov:tax-bureau", "The tax bureau", "guangzhou-tax", "Guangzhou tax authorities")
+    assert not parties_compatible("prov:shenzhen-tax-office", "Shenzhen tax office",
+                                  "prov:guangzhou-tax-office", "Guangzhou tax office")
+
+
+def test_country_words_do_not_identify_a_party_but_two_countries_differ():
+    assert parties_compatible("prov:regulators-in-the-netherlands", "Regulators in the Netherlands",
+                              "dutch-ap", "Dutch Data Protection Authority")
+    assert not parties_compatible("prov:french-regulator", "the French regulator",
+                                  "prov:dutch-regulator", "the Dutch regulator")
+    assert not parties_compatible("prov:turkish-regulator-btk", "Turkish regulator BTK",
+                                  "prov:roskomnadzor", "Roskomnadzor")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from trustwatch.config import Config
+from trustwatch.warehouse.actors import sync_gazetteer
 from trustwatch.warehouse.db import open_connection
 from trustwatch.warehouse.events import PAUSE_ENV
 from trustwatch.warehouse.process import process
@@ -87,7 +88,9 @@ process(cfg, extractor=fixture_extractor(), load_batch=1)
 @pytest.mark.parametrize("kill_at_load", [1, 2])
 def test_a_loader_killed_mid_load_leaves_the_warehouse_as_before_that_load(tmp_path, kill_at_load):
     db = tmp_path / "wh.duckdb"
-    fixture_warehouse(db).close()
+    con = fixture_warehouse(db)
+    sync_gazetteer(con)  # a committed step of its own, before any load
+    con.close()
     # what the warehouse holds just before the load that will be killed
     if kill_at_load == 1:
         con = open_connection(db)

@@ -58,8 +58,8 @@ def choose_unit(first: date, last: date) -> str:
     return "month"
 
 
-def timeline_svg(points: Iterable[tuple[Optional[date], str]], *, width_in: float = 9.0,
-                 height_in: float = 3.2) -> Optional[str]:
+def timeline_svg(points: Iterable[tuple[Optional[date], str]], *, width_in: float = 8.0,
+                 height_in: float = 3.4) -> Optional[str]:
     """An `<svg>` element (string) of counts per day/week/month stacked by type, or None when empty."""
     pts = [(d, t if t in EVENT_TYPES else "OTHER") for d, t in points if d is not None]
     if not pts:
@@ -101,9 +101,12 @@ def timeline_svg(points: Iterable[tuple[Optional[date], str]], *, width_in: floa
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5,
-                  handlelength=1.2, borderaxespad=0.0)
-        fig.subplots_adjust(left=0.07, right=0.84, top=0.95, bottom=0.14)
+        # legend above the plot, so the chart stays narrow enough for a phone
+        ncol = min(len(present), 5)
+        rows = -(-len(present) // ncol)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.03), ncol=ncol, frameon=False, fontsize=8.5,
+                  handlelength=1.2, columnspacing=1.4, borderaxespad=0.0)
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.90 - 0.07 * rows, bottom=0.13)
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "trustwatch"})
     return _inline(buf.getvalue())

@@ -415,10 +415,10 @@ _ACTOR_SQL = """(
 _EVIDENCE_SQL = """
 SELECT ie.incident_id, e.sentence, e.extractor_version, d.doc_id, d.source, d.title,
        d.url, d.canonical_url, d.published, d.fetched_at
-FROM incident_events ie
+FROM (SELECT DISTINCT unnest(?::VARCHAR[]) AS incident_id) sel
+JOIN incident_events ie ON ie.incident_id = sel.incident_id
 JOIN events e ON e.event_id = ie.event_id
 JOIN documents d ON d.doc_id = e.doc_id
-WHERE list_contains(?::VARCHAR[], ie.incident_id)
 ORDER BY ie.incident_id, d.published, d.source, d.doc_id, e.start_char
 """
 
@@ -615,13 +615,13 @@ def _storylines(con: duckdb.DuckDBPyConnection, incidents: list[IncidentItem]) -
     in_report = {it.incident_id for it in incidents}
     heads = {r[0]: r for r in con.execute(
         "SELECT storyline_id, title, parties, first_date, last_date FROM storylines"
-        " WHERE list_contains(?::VARCHAR[], storyline_id)", [ids]).fetchall()}
+        " WHERE storyline_id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()}
     steps: dict[str, list[tuple]] = defaultdict(list)
     for r in con.execute(
             "SELECT i.storyline_id, i.incident_id, i.type, i.headline, i.event_date, i.date_precision,"
             " i.first_seen, i.actor_text, a.name, i.target_text, t.name FROM incidents i"
             " LEFT JOIN actors a ON a.actor_id = i.actor_id LEFT JOIN actors t ON t.actor_id = i.target_id"
-            " WHERE list_contains(?::VARCHAR[], i.storyline_id)", [ids]).fetchall():
+            " JOIN (SELECT DISTINCT unnest(?::VARCHAR[]) AS sid) sel ON sel.sid = i.storyline_id", [ids]).fetchall():
         steps[r[0]].append(r)
     out = []
     for sid in ids:

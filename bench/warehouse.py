@@ -1,0 +1,162 @@
+"""Timeline benchmark: bulk load, incident grouping and a filtered `timeline` query.
+
+Synthetic reports of synthetic incidents (each incident told by one to five documents, parties
+drawn from a long-tailed list) at 10k, 100k and 1M events. Prints, per size: load rows per
+second, grouping time and its cost per event (near-constant means near-linear growth); at the
+largest size, the median time of a `timeline` query filtered by one actor and one year
+(target: under 100 ms).
+
+    .venv/bin/python bench/warehouse.py [--sizes 10000,100000,1000000] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+
+from trustwatch.records import Amount, Event, EventDate, Party
+from trustwatch.warehouse.db import open_connection
+from trustwatch.warehouse.events import load_events
+from trustwatch.warehouse.incidents import build_incidents
+from trustwatch.warehouse.queries import timeline
+
+TYPES = ("BLOCK", "BAN", "FINE", "APOLOGY", "ACCUSATION", "COMPENSATION", "LAWSUIT", "INVESTIGATION", "BREACH")
+KEY_IS_ACTOR = {"APOLOGY", "COMPENSATION"}
+DOCS_PER_LOAD = 50_000
+START = date(2019, 1, 1)
+DAYS = 6 * 365
+
+
+def party_names(n: int, prefix: str) -> list[str]:
+    return [f"{prefix} {i:05d}" for i in range(n)]
+
+
+def synthetic(n_events: int, seed: int = 7):
+    """Yield (documents, events) chunks adding up to about `n_events` events."""
+    rng = random.Random(seed)
+    targets = party_names(max(50, n_events // 40), "Platform")
+    actors = party_names(max(20, n_events // 400), "Authority")
+    sources = [f"outlet-{i:02d}" for i in range(40)]
+    weights = [1.0 / (i + 1) ** 0.8 for i in range(len(targets))]
+    made = 0
+    doc_seq = 0
+    docs, events = [], []
+    while made < n_events:
+        type_ = rng.choice(TYPES)
+        target = rng.choices(targets, weights)[0]
+        actor = rng.choice(actors) if type_ not in KEY_IS_ACTOR else target
+        other = rng.choice(actors) if type_ in KEY_IS_ACTOR else target
+        day = START + timedelta(days=rng.randrange(DAYS))
+        amount = round(rng.uniform(1e5, 1e9), -3) if type_ in ("FINE", "COMPENSATION", "LAWSUIT") else None
+        for _ in range(rng.randint(1, 5)):
+            doc_id = f"doc{doc_seq:08d}"
+            doc_seq += 1
+            published = datetime.combine(day + timedelta(days=rng.randint(0, 3)), datetime.min.time()) \
+                + timedelta(minutes=rng.randrange(1440))
+            docs.append((doc_id, rng.choice(sources), published))
+            dated = rng.random() < 0.7
+            events.append(Event(
+                doc_id=doc_id, type=type_, status="planned" if rng.random() < 0.05 else "asserted",
+                actor=Party(text=actor), target=Party(text=other if type_ in KEY_IS_ACTOR else target),
+                amount=Amount(value=amount, currency="USD", text=f"${amount:,.0f}") if amount else None,
+                date=EventDate(value=day.isoformat(), precision="day", text="on that day") if dated else None,
+                sentence=f"{actor} {type_.lower()} {target} on {day.isoformat()}.",
+                start=rng.randrange(2000), end=2100, confidence=0.7,
+            ))
+            made += 1
+            if len(docs) >= DOCS_PER_LOAD:
+                yield docs, events
+                docs, events = [], []
+    if docs:
+        yield docs, events
+
+
+def insert_documents(con, docs) -> None:
+    now = datetime(2026, 1, 1)
+    table = pa.table({
+        "doc_id": [d[0] for d in docs], "source": [d[1] for d in docs],
+        "url": [f"https://{d[1]}.example/{d[0]}" for d in docs],
+        "canonical_url": [f"https://{d[1]}.example/{d[0]}" for d in docs],
+        "published": pa.array([d[2] for d in docs], pa.timestamp("us")),
+        "content_hash": [d[0] for d in docs],
+        "fetched_at": pa.array([now] * len(docs), pa.timestamp("us")),
+    })
+    con.register("_bench_docs", table)
+    con.execute("INSERT INTO documents (doc_id, source, url, canonical_url, published, content_hash, fetched_at) "
+                "SELECT * FROM _bench_docs").fetchall()
+    con.unregister("_bench_docs")
+
+
+def run_size(folder: Path, n_events: int, query_runs: int) -> dict:
+    con = open_connection(folder / f"bench-{n_events}.duckdb")
+    con.execute("SET threads = 2").fetchall()
+    load_seconds, loaded = 0.0, 0
+    for docs, events in synthetic(n_events):
+        insert_documents(con, docs)
+        started = time.perf_counter()
+        report = load_events(con, [d[0] for d in docs], events, "bench")
+        load_seconds += time.perf_counter() - started
+        loaded += report.events
+    started = time.perf_counter()
+    inc = build_incidents(con)
+    group_seconds = time.perf_counter() - started
+    result = {"events": loaded, "load_rows_per_s": loaded / load_seconds, "load_s": load_seconds,
+              "group_s": group_seconds, "incidents": inc.incidents, "storylines": inc.storylines}
+    if query_runs:
+        top = [r[0] for r in con.execute(
+            "SELECT target_id FROM incidents GROUP BY target_id ORDER BY count(*) DESC LIMIT 20").fetchall()]
+        names = [r[0] for r in con.execute(
+            "SELECT name FROM actors WHERE actor_id IN (SELECT unnest(?::VARCHAR[]))", [top]).fetchall()]
+        timings, sizes = [], []
+        for n in range(query_runs):
+            actor = names[n % len(names)]
+            year = 2019 + n % 6
+            started = time.perf_counter()
+            rows = timeline(con, actor=actor, since=f"{year}-01-01", until=f"{year}-12-31")
+            timings.append(time.perf_counter() - started)
+            sizes.append(len(rows))
+        result["query_median_ms"] = statistics.median(timings) * 1000
+        result["query_p90_ms"] = sorted(timings)[int(0.9 * len(timings))] * 1000
+        result["query_rows_median"] = statistics.median(sizes)
+    con.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--query-runs", type=int, default=40)
+    parser.add_argument("--keep", help="keep the benchmark warehouses in this folder")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="trustwatch-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"{'events':>9} {'load rows/s':>12} {'load s':>8} {'group s':>8} {'us/event':>9} {'incidents':>10} "
+          f"{'storylines':>10}")
+    try:
+        for size in sizes:
+            r = run_size(folder, size, args.query_runs if size == max(sizes) else 0)
+            print(f"{r['events']:>9} {r['load_rows_per_s']:>12,.0f} {r['load_s']:>8.2f} {r['group_s']:>8.2f} "
+                  f"{r['group_s'] / r['events'] * 1e6:>9.1f} {r['incidents']:>10} {r['storylines']:>10}", flush=True)
+            if "query_median_ms" in r:
+                verdict = "OK" if r["query_median_ms"] < 100 else "OVER TARGET"
+                print(f"timeline(actor=..., one year) at {r['events']} events: median {r['query_median_ms']:.1f} ms, "
+                      f"p90 {r['query_p90_ms']:.1f} ms, median {r['query_rows_median']:.0f} rows "
+                      f"(target < 100 ms: {verdict})")
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: {peak_mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
