@@ -35,6 +35,9 @@ ORPHAN_AGE_SECONDS = 6 * 3600
 class CrawlError(RuntimeError):
     """A source's crawl failed for a reason retrying will not fix."""
 
+    #: which attempt of the source's task failed (1 = the first)
+    attempt: int = 1
+
 
 class NetworkError(CrawlError):
     """No response at all from the source (refused, DNS, timeout): worth retrying later."""
@@ -91,6 +94,14 @@ def crawl_in_subprocess(config_json: Path, source: str, db_path: str | Path, run
     work = staging_dir(db_path, run_id) / f"{source}.{attempt}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    try:
+        return _crawl(config_json, source, db_path, run_id, attempt, timeout, crawl_ref, work)
+    except CrawlError as exc:
+        exc.attempt = attempt
+        raise
+
+
+def _crawl(config_json, source, db_path, run_id, attempt, timeout, crawl_ref, work) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "trustwatch.flows.crawl_worker", "--config-json", str(config_json),
            "--source", source, "--out", str(work)]
     if crawl_ref:

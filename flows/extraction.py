@@ -8,6 +8,7 @@ so two overlapping runs never load one document twice.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from trustwatch.flows.stages import resolve
@@ -78,3 +79,35 @@ def load_batch(con, results: list[dict[str, Any]], version: str,
     report = resolve("load_events", stages)(con, [r["doc_id"] for r in todo], events, version)
     n_events = getattr(report, "events", len(events))
     return {"documents": len(todo), "events": int(n_events), "skipped": len(ids) - len(todo)}
+
+
+def write_batch(results: list[dict[str, Any]], folder: str | Path, name: str) -> str:
+    """Store one extracted batch as Parquet (doc_id, events as JSON) for the loader to merge.
+
+    For workers on other machines: they write to shared storage and return only the path.
+    """
+    import json
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.parquet"
+    table = pa.table({"doc_id": [r["doc_id"] for r in results],
+                      "events": [json.dumps(r["events"], ensure_ascii=False) for r in results]})
+    tmp = path.with_suffix(".parquet.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+    return str(path)
+
+
+def read_batch(path: str | Path) -> list[dict[str, Any]]:
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    return [{"doc_id": d, "events": json.loads(e)}
+            for d, e in zip(table.column("doc_id").to_pylist(), table.column("events").to_pylist())]

@@ -10,6 +10,7 @@ inside `monitor` the stages are recorded as part of the monitor's row.
 from __future__ import annotations
 
 import logging
+import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
@@ -36,8 +37,15 @@ EXTRACT_BATCH = 200
 REPORT_SUFFIXES = {"html": ".html", "pdf": ".pdf", "md": ".md", "csv": ".csv", "json": ".json"}
 
 
+def _given(value: Optional[str]) -> Optional[str]:
+    """A path parameter, or None when empty or an unfilled `{{ $VAR }}` of prefect.yaml."""
+    if value is None or not value.strip() or value.strip().startswith("{{"):
+        return None
+    return value
+
+
 def _config(config_path: Optional[str], db: Optional[str]) -> Config:
-    return load_config(config_path, db)
+    return load_config(_given(config_path), _given(db))
 
 
 def as_state(result: dict[str, Any]) -> State:
@@ -116,7 +124,7 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
             else:
                 exc = state.result(raise_on_failure=False)
                 outcomes[source.name] = {"crawl_ok": False, "crawl_error": str(exc) or type(exc).__name__,
-                                         "attempts": future.task_run.run_count if future.task_run else None}
+                                         "attempts": getattr(exc, "attempt", None)}
     finally:
         stop_all_crawls()
         discard_staging(db_path, run_id)
@@ -191,8 +199,13 @@ def ingest(config_path: Optional[str] = None, db: Optional[str] = None,
 # --- extract ------------------------------------------------------------------------------
 
 def run_extract(config: Config, run_id: str, limit: Optional[int] = None, batch: int = EXTRACT_BATCH,
-                stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
-    """Extract documents not yet extracted by this extractor: batches fan out, one writer loads."""
+                stages: Optional[Mapping[str, str]] = None,
+                exchange_dir: Optional[str] = None) -> dict[str, Any]:
+    """Extract documents not yet extracted by this extractor: batches fan out, one writer loads.
+
+    With `exchange_dir` (storage every worker and the loader see), batches travel as Parquet
+    files under `<exchange_dir>/<run_id>/` instead of through the task runner.
+    """
     from trustwatch.flows.extraction import batches
 
     db_path, timeout = str(config.db_path), config.warehouse.lock_timeout
@@ -207,8 +220,18 @@ def run_extract(config: Config, run_id: str, limit: Optional[int] = None, batch:
     if not docs:
         return result
     parts = batches(docs, batch)
+    exchange = str(Path(exchange_dir) / run_id) if exchange_dir else None
     futures = tasks.extract_batch.map(index=range(len(parts)), docs=parts, model=unmapped(config.nlp.model),
-                                      batch_size=unmapped(config.nlp.batch_size), stages=unmapped(stages))
+                                      batch_size=unmapped(config.nlp.batch_size), stages=unmapped(stages),
+                                      exchange_dir=unmapped(exchange))
+    try:
+        return _load_extracted(futures, result, db_path, run_id, timeout, version, stages)
+    finally:
+        if exchange:
+            shutil.rmtree(exchange, ignore_errors=True)
+
+
+def _load_extracted(futures, result, db_path, run_id, timeout, version, stages) -> dict[str, Any]:
     for i, future in enumerate(futures):
         future.wait()
         if not future.state.is_completed():
@@ -233,11 +256,12 @@ def run_extract(config: Config, run_id: str, limit: Optional[int] = None, batch:
 
 @flow(name="extract")
 def extract(config_path: Optional[str] = None, db: Optional[str] = None, limit: Optional[int] = None,
-            batch: int = EXTRACT_BATCH, run_id: Optional[str] = None,
+            batch: int = EXTRACT_BATCH, exchange_dir: Optional[str] = None, run_id: Optional[str] = None,
             stages: Optional[dict[str, str]] = None) -> State:
     """Extract incident events from new documents, in batches (a Dask runner spreads them)."""
     config = _config(config_path, db)
-    return as_state(_recorded("extract", config, run_id, lambda rid: run_extract(config, rid, limit, batch, stages)))
+    return as_state(_recorded("extract", config, run_id,
+                              lambda rid: run_extract(config, rid, limit, batch, stages, _given(exchange_dir))))
 
 
 # --- incidents ----------------------------------------------------------------------------
@@ -307,13 +331,15 @@ def _stage_result(state: State) -> dict[str, Any]:
 @flow(name="monitor")
 def monitor(config_path: Optional[str] = None, db: Optional[str] = None, sources: Optional[list[str]] = None,
             with_report: bool = True, dask_workers: int = 0, dask_address: Optional[str] = None,
+            exchange_dir: Optional[str] = None,
             network_retries: int = tasks.DEFAULT_NETWORK_RETRIES,
             retry_backoff: float = tasks.DEFAULT_RETRY_BACKOFF,
             stages: Optional[dict[str, str]] = None) -> State:
     """One monitoring run: ingest -> extract -> incidents -> report, recorded in `runs`.
 
     `dask_workers` > 0 extracts on a local Dask cluster of that many worker processes;
-    `dask_address` uses an existing Dask scheduler instead.
+    `dask_address` uses an existing Dask scheduler instead; `exchange_dir` (storage shared by
+    the workers and this machine) makes the workers hand their batches over as Parquet files.
     """
     config = _config(config_path, db)
     db_path, timeout = str(config.db_path), config.warehouse.lock_timeout
@@ -336,7 +362,7 @@ def monitor(config_path: Optional[str] = None, db: Optional[str] = None, sources
     steps: list[tuple[str, Callable[[], State]]] = [
         ("ingest", lambda: ingest(sources=sources, network_retries=network_retries,
                                   retry_backoff=retry_backoff, return_state=True, **common)),
-        ("extract", lambda: extract_flow(return_state=True, **common)),
+        ("extract", lambda: extract_flow(exchange_dir=exchange_dir, return_state=True, **common)),
         ("incidents", lambda: build_incidents(return_state=True, **common)),
     ]
     if with_report:
@@ -375,7 +401,8 @@ EXIT_CODES = {COMPLETED: 0, PARTIAL: 3, LOCKED: 4, FAILED: 1, STOPPED: 130}
 
 
 def run_monitor_now(config: Config, sources: Optional[list[str]] = None, with_report: bool = True,
-                    dask_workers: int = 0, dask_address: Optional[str] = None) -> dict[str, Any]:
+                    dask_workers: int = 0, dask_address: Optional[str] = None,
+                    exchange_dir: Optional[str] = None) -> dict[str, Any]:
     """One `monitor` run in this process (Prefect's ephemeral mode unless a server is set)."""
     from trustwatch.flows.shutdown import raise_on_sigterm
 
@@ -384,7 +411,7 @@ def run_monitor_now(config: Config, sources: Optional[list[str]] = None, with_re
     raise_on_sigterm()
     state = monitor(config_path=str(config.path) if config.path else None, db=config.db_override,
                     sources=sources or None, with_report=with_report, dask_workers=dask_workers,
-                    dask_address=dask_address, return_state=True)
+                    dask_address=dask_address, exchange_dir=exchange_dir, return_state=True)
     result = state.result(raise_on_failure=False)
     if not isinstance(result, dict):
         result = {"state": FAILED, "message": f"{type(result).__name__}: {result}"}

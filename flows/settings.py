@@ -19,9 +19,10 @@ BASE_DEFAULTS = {
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
 }
 
-#: for one-off runs from a terminal: the run summary is printed by trustwatch itself
+#: for one-off runs from a terminal: trustwatch prints the run's summary, every source's error
+#: included, so Prefect's per-task tracebacks (a refused connection is expected) stay quiet
 QUIET_DEFAULTS = {
-    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LEVEL": "CRITICAL",
 }
 
 

@@ -76,17 +76,26 @@ def read_pending_documents(db_path: str, run_id: str, lock_timeout: float, max_c
 
 @task(name="extract-batch", task_run_name="extract batch {index}", cache_policy=NO_CACHE)
 def extract_batch(index: int, docs: list, model: str, batch_size: int,
-                  stages: Optional[Mapping[str, str]] = None) -> list[dict[str, Any]]:
+                  stages: Optional[Mapping[str, str]] = None,
+                  exchange_dir: Optional[str] = None) -> Any:
+    """The batch's events, or with `exchange_dir` the Parquet file holding them."""
     from trustwatch.flows.extraction import extract_batch as run
+    from trustwatch.flows.extraction import write_batch
 
-    return run(docs, model, batch_size, stages)
+    results = run(docs, model, batch_size, stages)
+    if exchange_dir:
+        first = docs[0].doc_id if docs else "empty"
+        return {"parquet": write_batch(results, exchange_dir, f"batch-{index:05d}-{first}")}
+    return results
 
 
 @task(name="load-events", task_run_name="load batch {index}", cache_policy=NO_CACHE)
-def load_event_batch(index: int, db_path: str, run_id: str, lock_timeout: float, results: list,
+def load_event_batch(index: int, db_path: str, run_id: str, lock_timeout: float, results: Any,
                      version: str, stages: Optional[Mapping[str, str]] = None) -> dict[str, int]:
-    from trustwatch.flows.extraction import load_batch
+    from trustwatch.flows.extraction import load_batch, read_batch
 
+    if isinstance(results, dict) and "parquet" in results:
+        results = read_batch(results["parquet"])
     with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
         return load_batch(con, results, version, stages)
 

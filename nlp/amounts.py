@@ -262,8 +262,14 @@ def _round(value: float) -> float:
     return float(int(r)) if r == int(r) else r
 
 
+_DIGIT_RE = re.compile(r"\d")
+_MAGNITUDE_WORDS = ("illion", "thousand", "hundred", "crore", "lakh")
+
+
 def _scan(text: str) -> list[tuple[int, int, Amount]]:
     found: list[tuple[int, int, Amount]] = []
+    if not _DIGIT_RE.search(text) and not any(w in text.lower() for w in _MAGNITUDE_WORDS):
+        return found  # no figure at all: skip the costly pattern
     for m in _AMOUNT_RE.finditer(text):
         if not m.group(0).strip():
             continue

@@ -267,6 +267,25 @@ class DocContext:
             self.count[key] = self.count.get(key, 0) + 1
             for i in range(ent.start, ent.end):
                 self.ent_of[i] = ent
+        # proper nouns the NER missed ("Staylane", "Shopline"): organisation-like mentions
+        for token in doc:
+            if token.pos_ != "PROPN" or token.i in self.ent_of or token.dep_ == "compound":
+                continue
+            if token.lower_ in date_words or token.lower_ in not_parties or not token.text[:1].isupper():
+                continue
+            start = token.i
+            for child in token.lefts:
+                if child.dep_ == "compound" and child.pos_ == "PROPN" and child.i not in self.ent_of:
+                    start = min(start, child.i)
+            if any(doc[i].is_punct or doc[i].is_space for i in range(start, token.i)):
+                start = token.i
+            span = Span(doc, start, token.i + 1, label="ORG")
+            self.mentions.append(span)
+            key = span.text.lower()
+            self.count[key] = self.count.get(key, 0) + 1
+            for i in range(span.start, span.end):
+                self.ent_of[i] = span
+        self.mentions.sort(key=lambda m: m.start)
         self._starts = [m.start for m in self.mentions]
         _ENT_TOKENS.clear()
         _ENT_TOKENS[id(doc)] = self.ent_of
@@ -299,6 +318,8 @@ class DocContext:
                     first = m
                 # nearness weighed against how often the document names the party
                 score = self.count.get(key, 1) ** 0.5 / (1.0 + (token.i - m.end) / 25.0)
+                if m.label_ == "GPE":
+                    score *= 0.5
                 if score > best_score:
                     best, best_score = m, score
             idx -= 1
@@ -332,6 +353,8 @@ class DocContext:
             return label == "GPE" or akind in ("government", "country", "state")
         if label not in ("ACTOR", "ORG", "PRODUCT", "GPE") or (label == "GPE" and kind == "org"):
             return False
+        if label == "GPE" and kind == "org_noun" and len(ent) > 1:
+            return False
         if akind == "person":
             return False
         words = {w.lower() for w in ent.text.split()}
@@ -339,7 +362,7 @@ class DocContext:
                      or bool(words & self.lex.sets.get("authority_words", frozenset())))
         if kind == "authority":
             return authority or label == "GPE"
-        return not authority
+        return not authority and not (label == "GPE" and kind != "org_noun")
 
 
 def _np_span(head: Token) -> Span:
@@ -380,7 +403,7 @@ def _is_anaphor(head: Token, lex: Lexicon) -> Optional[str]:
         if low in lex.person_anaphors:
             return "person"
         if low in lex.org_anaphors:
-            return "org"
+            return "org_noun"
     return None
 
 
@@ -467,6 +490,8 @@ def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
         # whose container: possessor, proper-noun compound, or of/to/on/from/belonging to
         for child in head.children:
             if child.dep_ == "poss":
+                if child.pos_ == "NOUN" and _is_anaphor(child, lex) is not None:
+                    break  # "the developer's account": the phrase says more than a guess
                 found = resolve_parties(child, ctx, depth + 1)
                 if found:
                     return found
@@ -579,6 +604,9 @@ def _according_to(token: Token) -> list[Token]:
 
 # --------------------------------------------------------------------------- status
 
+_DISCLOSURE_VERBS = frozenset({"say", "confirm", "disclose", "announce", "report", "admit", "reveal",
+                               "notify", "warn", "acknowledge", "tell", "inform", "state"})
+
 _BACKGROUND_PREPS = frozenset({"from", "of", "over", "after", "following", "since", "before",
                                "despite", "amid", "about", "behind", "because", "at", "during"})
 
@@ -614,6 +642,11 @@ def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
             cur = nxt
             continue
         if cur.dep_ == "pobj" and cur.head.dep_ == "prep":
+            cur = cur.head.head
+            continue
+        if cur.dep_ == "pcomp" and cur.head.dep_ == "prep":
+            if cur.head.lower_ in ("against", "without", "instead"):
+                return "negated", False  # "ruled against reinstating a ban"
             cur = cur.head.head
             continue
         break
@@ -740,6 +773,12 @@ class EventExtractor:
     # -- per trigger
     def _mention(self, token: Token, entry: TriggerEntry, ctx: DocContext) -> Optional[Mention]:
         lex = self.lex
+        doc = token.doc
+        if token.i > 0 and doc[token.i - 1].text in ("-", "/") and not doc[token.i - 1].whitespace_:
+            return None  # part of a hyphenated name ("Ray-Ban")
+        if any(c.dep_ in ("amod", "compound") and c.lower_ in lex.sets["idiom_modifiers"]
+               for c in token.lefts):
+            return None  # "stumbling block", "building block"
         if entry.particle:
             prts = [c.lower_ for c in token.children if c.dep_ in ("prt", "advmod", "prep")]
             if "*" not in entry.particle and not any(p in entry.particle for p in prts):
@@ -781,7 +820,9 @@ class EventExtractor:
         status = self._light_status(token, entry, clause, status)
         reason = _reason(token, clause, entry)
         type_ = entry.type
-        if entry.state_type and actors and all(self._is_state(a) for a in actors):
+        banned_from = any(c.dep_ == "prep" and (c.lower_ == "from" or (c.lower_ == "on" and token.pos_ == "VERB"))
+                          for c in token.children)
+        if entry.state_type and actors and not banned_from and all(self._is_state(a) for a in actors):
             type_ = entry.state_type
         conf = entry.conf
         return Mention(type_, token, entry, actors, targets, status, future, clause, reason, conf)
@@ -810,7 +851,8 @@ class EventExtractor:
 
         def put(role: Optional[str], tokens: Iterable[Token]) -> None:
             for tok in tokens:
-                if role == "target" and entry.no_pronoun_target and tok.pos_ == "PRON":
+                if role == "target" and tok.pos_ == "PRON" and (
+                        entry.no_pronoun_target or tok.lower_ in ("we", "us", "our", "i", "me", "my", "you", "your")):
                     continue
                 parties = resolve_parties(tok, ctx)
                 if role == "actor":
@@ -921,6 +963,19 @@ class EventExtractor:
         for prep, role in roles.items():
             if prep.startswith("prep:"):
                 put(role, _prep_objects(token, prep[5:]))
+        if entry.type == "BREACH" and not targets:
+            # "Staylane said hackers stole guests' data in a breach": the speaker is the victim
+            cur = token
+            for _ in range(6):
+                if cur.head.i == cur.i:
+                    break
+                parent = cur.head
+                if cur.dep_ in ("ccomp", "xcomp") and parent.lemma_.lower() in _DISCLOSURE_VERBS:
+                    subj, _ = _subject(parent)
+                    if subj is not None:
+                        put("target", [subj])
+                    break
+                cur = parent
         if not actors:
             put("actor", _according_to(token))
         if not actors and place_actors:
@@ -947,10 +1002,13 @@ class EventExtractor:
         keys = [k for k in keys if _good_key(k, entry, lex)]
         if not keys:
             return []
-        if sporty and m.type in ("BAN", "FINE", "LAWSUIT", "ACCUSATION"):
-            if not any(k.label == ACTOR_LABEL for k in keys):
+        if sporty and m.type != "BREACH":
+            # sports coverage: bans of athletes, blocked shots and players' apologies
+            if not any(k.label == ACTOR_LABEL and actor_kind(k.id) != "person" for k in keys):
                 return []
         sent = m.trigger.sent
+        if m.type == "ACCUSATION" and _ip_only(sent, lex):
+            return []  # patent or copyright claims alone are not accusations of misconduct
         amount = None
         if m.type in AMOUNT_TYPES:
             amount = _amount_near(m, sent, sent_cache)
@@ -1022,8 +1080,9 @@ def _breach_context(token: Token, lex: Lexicon) -> bool:
             for pobj in child.children:
                 if pobj.dep_ == "pobj" and pobj.lemma_.lower() in lex.sets["breach_exclusions"]:
                     return False
-    if token.dep_ == "pobj" and token.head.lower_ == "in" and token.lower_.startswith("breach"):
-        return False
+    if token.dep_ == "pobj" and token.head.lower_ == "in" and token.lower_.startswith("breach") \
+            and any(c.lower_ == "of" for c in token.children):
+        return False  # "in breach of its obligations"
     if token.lower_.startswith(("hack", "cyber")):
         return True
     for child in token.children:
@@ -1033,6 +1092,13 @@ def _breach_context(token: Token, lex: Lexicon) -> bool:
         return True
     window = token.sent
     return sum(1 for t in window if t.lower_ in words) >= 2
+
+
+def _ip_only(sent: Span, lex: Lexicon) -> bool:
+    ip = lex.sets["ip_words"]
+    strong = lex.sets["strong_misconduct_words"]
+    words = {t.lower_ for t in sent}
+    return bool(words & ip) and not (words & strong)
 
 
 def _misconduct_context(token: Token, lex: Lexicon) -> bool:

@@ -323,6 +323,29 @@ def _candidate(kind: str, m: re.Match, text: str) -> Optional[tuple[int, int, st
     return start, end, kind, g, lead
 
 
+_DIGIT_RE = re.compile(r"\d")
+_KEYWORDS = {
+    "today": ("today", "yesterday", "tomorrow"),
+    "rel_unit": ("last ", "this ", "next ", "previous ", "coming "),
+    "ago": (" ago",),
+    "weekday": ("day",),
+}
+
+
+def _needed_kinds(text: str) -> set[str]:
+    """The patterns worth running: a cheap substring test skips most of them on most text."""
+    lower = text.lower()
+    kinds = {k for k, words in _KEYWORDS.items() if any(w in lower for w in words)}
+    has_digit = bool(_DIGIT_RE.search(text))
+    if has_digit:
+        kinds |= {"iso", "iso_month", "numeric", "d_m_y", "d_m", "year"}
+    if has_digit or "rel_unit" in kinds or any(w in text for w in ("May", "June", "July", "March",
+                                                                   "April", "August", "January",
+                                                                   "February", "ber")):
+        kinds.add("month")
+    return kinds
+
+
 def find_dates(text: str, published: PublishedLike = None, *, future: bool = False
                ) -> list[tuple[int, int, EventDate]]:
     """Every date expression in `text` as (start, end, EventDate), in text order.
@@ -334,7 +357,10 @@ def find_dates(text: str, published: PublishedLike = None, *, future: bool = Fal
         return []
     pub = _as_date(published)
     candidates: list[tuple[int, int, int, str, dict, str]] = []
+    needs = _needed_kinds(text)
     for order, (kind, rx) in enumerate(_PATTERNS):
+        if kind not in needs:
+            continue
         for m in rx.finditer(text):
             cand = _candidate(kind, m, text)
             if cand is None:

@@ -52,7 +52,7 @@ def photograph(html: Path, png: Path) -> bool:
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=chromium, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1000, "height": 1700}, device_scale_factor=1)
+            viewport={"width": 1000, "height": 2300}, device_scale_factor=1)
         context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
                       else r.abort())
         page = context.new_page()

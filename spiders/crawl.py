@@ -62,6 +62,7 @@ class RecordingMixin:
     def source_request(self, source: Source, callback) -> Request:
         v = self.validators.get(source.name) or {}
         state = self.recorder.source(source.name)
+        state.url, state.kind, state.language = source.url, source.kind, source.language
         state.started = time.monotonic()
         self.recorder.begin(source.name)
         return Request(
@@ -204,7 +205,8 @@ class RecordingMixin:
             state.pages_fetched += 1
             if page.text is None:
                 self.recorder.error(source.name, f"page {response.url}: no main text found")
-            link = entry.link if entry else response.request.url
+            # the URL as listed, not where redirects ended, so a rerun recognises it
+            link = entry.link if entry else (response.meta.get("redirect_urls") or [response.url])[0]
             doc = self.build_document(source, link, entry=entry, page=page, feed_language=feed_language)
             if doc:
                 yield doc

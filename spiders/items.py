@@ -20,6 +20,10 @@ class SourceStatus(Record):
 
     name: str
     ok: bool
+    #: the source as configured for this crawl, so a loader without the configuration can record it
+    url: Optional[str] = None
+    kind: Optional[str] = None
+    language: Optional[str] = None
     not_modified: bool = False
     status: Optional[int] = None
     etag: Optional[str] = None

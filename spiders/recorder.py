@@ -24,6 +24,9 @@ class SourceProgress:
     """Running state of one source while it is crawled."""
 
     name: str
+    url: Optional[str] = None
+    kind: Optional[str] = None
+    language: Optional[str] = None
     pending: int = 0
     started: Optional[float] = None
     ok: Optional[bool] = None
@@ -40,7 +43,8 @@ class SourceProgress:
 
     def to_status(self) -> SourceStatus:
         return SourceStatus(
-            name=self.name, ok=bool(self.ok), not_modified=self.not_modified, status=self.status,
+            name=self.name, url=self.url, kind=self.kind, language=self.language,
+            ok=bool(self.ok), not_modified=self.not_modified, status=self.status,
             etag=self.etag, last_modified=self.last_modified, entries=self.entries,
             pages_fetched=self.pages_fetched, pages_failed=self.pages_failed,
             dropped=self.dropped, errors=self.errors)

@@ -84,6 +84,11 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def _page_fetching(sources: list[Source]) -> list[str]:
+    """Names of the sources whose entries' pages are fetched (stored pages are not fetched again)."""
+    return [s.name for s in sources if s.fetch_pages or s.kind == "sitemap"]
+
+
 def _crawl_state_from_warehouse(config: Config, sources: list[Source]) -> tuple[dict, list[str]]:
     """Validators and known page URLs, read without waiting: a busy warehouse means a full fetch."""
     from trustwatch.warehouse.db import open_connection
@@ -97,7 +102,7 @@ def _crawl_state_from_warehouse(config: Config, sources: list[Source]) -> tuple[
         log.info("crawling without stored validators: %s", exc)
         return {}, []
     try:
-        return stored_validators(con, sources), known_page_urls(con, [s.name for s in sources if s.fetch_pages or s.kind == "sitemap"])
+        return stored_validators(con, sources), known_page_urls(con, _page_fetching(sources))
     except Exception as exc:  # an old warehouse without our tables
         log.info("crawling without stored validators: %s", exc)
         return {}, []
@@ -283,6 +288,8 @@ def load_crawl(con, jsonl_path: str | Path, run_id: Optional[str] = None,
 
 
 def _stored_source(con, name: str, status) -> Optional[Source]:
+    if status is not None and status.url and status.kind in ("feed", "page", "sitemap"):
+        return Source(name=name, url=status.url, kind=status.kind, language=status.language)
     rows = con.execute("SELECT url, kind, language FROM sources WHERE name = ?", [name]).fetchall()
     row = rows[0] if rows else None
     if row is None:
@@ -310,7 +317,7 @@ def ingest(config: Config, source_names: Optional[Iterable[str]] = None,
     con = open_connection(config.db_path, lock_timeout=config.warehouse.lock_timeout)
     try:
         validators = stored_validators(con, sources)
-        known = known_page_urls(con, [s.name for s in sources if s.fetch_pages or s.kind == "sitemap"])
+        known = known_page_urls(con, _page_fetching(sources))
     finally:
         con.close()  # the crawl may take minutes: do not hold the writer's lock meanwhile
     with tempfile.TemporaryDirectory(prefix="trustwatch-crawl-") as tmp:

@@ -457,7 +457,7 @@ _INCIDENT_SCHEMA = pa.schema([
     ("last_seen", pa.timestamp("us")), ("n_documents", pa.int32()), ("n_sources", pa.int32()),
     ("sources", pa.list_(pa.string())), ("headline", pa.string()), ("amount_disputed", pa.bool_()),
     ("date_disputed", pa.bool_()), ("disagreements", pa.string()), ("key_party", pa.string()),
-    ("storyline_id", pa.string()), ("storyline_seq", pa.int32()),
+    ("storyline_id", pa.string()), ("storyline_seq", pa.int32()), ("sort_date", pa.date32()),
 ])
 
 
@@ -497,7 +497,9 @@ def build_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
             con.execute("DELETE FROM incident_events").fetchall()
             con.execute("DELETE FROM incidents").fetchall()
             con.execute("DELETE FROM storylines").fetchall()
-            con.execute(f"INSERT INTO incidents ({names}) SELECT {names} FROM _new_incidents").fetchall()
+            # in timeline order, so that date filters skip whole row groups
+            con.execute(f"INSERT INTO incidents ({names}) SELECT {names} FROM _new_incidents "
+                        "ORDER BY sort_date NULLS LAST, incident_id").fetchall()
             con.execute("INSERT INTO incident_events (incident_id, event_id) "
                         "SELECT incident_id, event_id FROM _new_incident_events").fetchall()
             story_cols = ", ".join(story_table.column_names)

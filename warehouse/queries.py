@@ -29,18 +29,14 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
 
 def resolve_actor(con: duckdb.DuckDBPyConnection, actor: str) -> list[str]:
     """Actor ids a user's word may mean: an id, a name or an alias (case-insensitive)."""
+    from trustwatch.warehouse.actors import resolve_party_id
+
     ids = [r[0] for r in con.execute(
-        """
-        SELECT actor_id FROM actors
-        WHERE actor_id = ? OR lower(name) = lower(?)
-           OR list_contains(list_transform(coalesce(aliases, []), lambda x: lower(x)), lower(?))
-        ORDER BY actor_id
-        """, [actor, actor, actor]).fetchall()]
-    prov = provisional_id(actor)
-    if prov and prov not in ids:
-        ids.append(prov)
-    if actor not in ids:
-        ids.append(actor)
+        "SELECT actor_id FROM actors WHERE actor_id = ? OR lower(name) = lower(?) OR list_contains(aliases, ?) "
+        "ORDER BY actor_id", [actor, actor, actor]).fetchall()]
+    for candidate in (resolve_party_id(actor), provisional_id(actor), actor):
+        if candidate and candidate not in ids:
+            ids.append(candidate)
     return ids
 
 
@@ -48,9 +44,11 @@ def _filters(con, actor, type, since, until) -> tuple[str, list]:
     where, params = [], []
     if actor:
         ids = resolve_actor(con, actor)
-        where.append("(actor_id IN (SELECT unnest(?::VARCHAR[])) OR target_id IN (SELECT unnest(?::VARCHAR[]))"
-                     " OR lower(actor) = lower(?) OR lower(target) = lower(?))")
-        params += [ids, ids, actor, actor]
+        # ids only (no name columns), so the filter runs on `incidents` before any join;
+        # one placeholder per id keeps it a constant IN list that DuckDB pushes into the scan
+        marks = ", ".join("?" for _ in ids)
+        where.append(f"(actor_id IN ({marks}) OR target_id IN ({marks}))")
+        params += ids + ids
     if type:
         types = [t.strip().upper() for t in (type if isinstance(type, (list, tuple)) else type.split(","))]
         unknown = [t for t in types if t not in EVENT_TYPES]

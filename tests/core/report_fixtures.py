@@ -96,3 +96,32 @@ def load_fixture(con, name: str = "incidents.json", *, shift_days: int = 0) -> d
     insert_rows(con, "incidents", incidents)
     insert_rows(con, "incident_events", links)
     return spec
+
+
+def fixture_events(name: str = "incidents.json"):
+    """The fixture as documents (rows) and extracted events (records), for the real grouping."""
+    from trustwatch.records import Amount, Event, EventDate, Party
+
+    spec = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    documents: dict[str, dict] = {}
+    events = []
+    for inc in spec["incidents"]:
+        for ev in inc["evidence"]:
+            doc_id = _id(ev["url"])
+            documents.setdefault(doc_id, dict(
+                doc_id=doc_id, source=ev["source"], url=ev["url"], canonical_url=ev["url"],
+                title=ev.get("title"), text=ev["sentence"], published=datetime.fromisoformat(ev["published"]),
+                content_hash=_id("text", ev["url"], ev["sentence"]),
+                fetched_at=datetime.fromisoformat(ev["fetched"]), language="en"))
+            amount = (Amount(value=inc["amount_value"], currency=inc["amount_currency"],
+                             text=f"{inc['amount_currency']} {inc['amount_value']}")
+                      if inc.get("amount_value") is not None else None)
+            when = (EventDate(value=inc["event_date"], precision=inc["date_precision"], text=inc["event_date"])
+                    if inc.get("event_date") else None)
+            events.append(Event(
+                doc_id=doc_id, type=inc["type"], status=inc["status"],
+                actor=Party(text=inc["actor_text"], id=inc.get("actor_id")) if inc.get("actor_text") else None,
+                target=Party(text=inc["target_text"], id=inc.get("target_id")) if inc.get("target_text") else None,
+                amount=amount, date=when, trigger=inc["type"].lower(), sentence=ev["sentence"],
+                start=0, end=len(ev["sentence"]), confidence=0.9))
+    return spec, list(documents.values()), events

@@ -114,7 +114,8 @@ def test_incident_fields_and_evidence(con):
     assert fine.actor.name == "Eastmark Data Protection Board" and fine.target.name == "Chirper"
     assert fine.n_sources == 3 and fine.n_documents == 3
     assert fine.first_seen == datetime(2026, 11, 3, 8, 30) and fine.last_seen == datetime(2026, 11, 6, 7)
-    assert any("EUR 4,000,000" in d and "byteline-weekly" in d for d in fine.disagreements)
+    assert fine.disagreements == ["amount: EUR 4.2 million (eastmark-dpb-press, harbor-tech-news)"
+                                  " vs EUR 4 million (byteline-weekly)"]
     # evidence in publication order, each with its source, date and link
     assert [e.sources[0].source for e in fine.evidence] == ["eastmark-dpb-press", "harbor-tech-news", "byteline-weekly"]
     assert all(e.sources[0].url.startswith("https://") and e.sources[0].published for e in fine.evidence)
@@ -209,3 +210,23 @@ def test_formatting_helpers():
     assert format_amount(12.5, None) == "12.50"
     assert anchor_for("abc-123") == "incident-abc-123"
     assert anchor_for("a b") != anchor_for("a-b")
+
+
+def test_footer_facts(con):
+    data = build_report(con)
+    assert data.extractor_versions == [SPEC["extractor_version"]]
+    assert data.n_sources_watched == len(SPEC["sources"])
+    names = {s.name for s in data.sources}
+    assert names == {e["source"] for i in SPEC["incidents"] for e in i["evidence"]}
+    assert "quiet-source" not in names  # watched, but no evidence
+    empty = build_report(con, since="2031-01-01")
+    assert empty.sources == [] and empty.extractor_versions == [SPEC["extractor_version"]]
+
+
+def test_date_disagreements_read_as_dates():
+    from trustwatch.report.data import _parse_disagreements
+
+    raw = json.dumps({"event_date": [{"value": "2026-03-04", "precision": "day", "sources": ["a"]},
+                                     {"value": "2026-05", "precision": "month", "sources": ["b", "c"]}]})
+    assert _parse_disagreements(raw) == ["date: 4 Mar 2026 (a) vs May 2026 (b, c)"]
+    assert _parse_disagreements(None) == [] and _parse_disagreements("not json") == ["not json"]

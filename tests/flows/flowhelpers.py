@@ -15,7 +15,7 @@ def write_config(folder: Path, sources: Iterable[tuple[str, str]], *, lock_timeo
         "[warehouse]", f'path = "{folder / "tw.duckdb"}"', f"lock_timeout = {lock_timeout}",
         "[crawl]", "download_delay = 0", "autothrottle = false", "retries = 0", "timeout = 10",
         f"source_timeout = {source_timeout}",
-        "[report]", f'output_dir = "{folder / "reports"}"', f'format = "{report_format}"',
+        "[report]", f'output_dir = "{folder / "reports"}"', f'format = "{report_format}"', "days = 60",
         extra,
     ]
     for name, url in sources:

@@ -17,6 +17,9 @@ def run_command(
                                      help="Extract on a local Dask cluster of this many processes."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address",
                                                help="Extract on an existing Dask scheduler (tcp://host:8786)."),
+    exchange_dir: Optional[str] = typer.Option(None, "--exchange-dir",
+                                               help="Folder shared with the Dask workers: they hand "
+                                                    "extracted batches over as Parquet files there."),
 ) -> None:
     """One monitoring run now: crawl, extract, group incidents, write the report.
 
@@ -31,7 +34,8 @@ def run_command(
 
     try:
         summary = run_monitor_now(config, source, with_report=not no_report,
-                                  dask_workers=dask_workers, dask_address=dask_address)
+                                  dask_workers=dask_workers, dask_address=dask_address,
+                                  exchange_dir=exchange_dir)
     except KeyError as exc:
         fail(str(exc.args[0] if exc.args else exc), code=2)
     _print_summary(summary)

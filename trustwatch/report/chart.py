@@ -106,7 +106,7 @@ def timeline_svg(points: Iterable[tuple[Optional[date], str]], *, width_in: floa
         rows = -(-len(present) // ncol)
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.03), ncol=ncol, frameon=False, fontsize=8.5,
                   handlelength=1.2, columnspacing=1.4, borderaxespad=0.0)
-        fig.subplots_adjust(left=0.08, right=0.98, top=0.90 - 0.07 * rows, bottom=0.13)
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.95 - 0.075 * rows, bottom=0.13)
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "trustwatch"})
     return _inline(buf.getvalue())

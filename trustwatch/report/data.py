@@ -288,36 +288,41 @@ def format_amount(value: Optional[float], currency: Optional[str]) -> Optional[s
     return f"{cur} {num}".strip()
 
 
+_DISPUTE_LABELS = {"amount": "amount", "event_date": "date", "date": "date"}
+
+
 def _parse_disagreements(raw: Any) -> list[str]:
-    """Best-effort plain sentences from the incidents.disagreements JSON."""
+    """Plain sentences from incidents.disagreements: {"amount"|"event_date": [{value, …, sources}]}."""
     if raw in (None, "", "null"):
         return []
     try:
         data = json.loads(raw) if isinstance(raw, str) else raw
     except ValueError:
         return [_clean_text(str(raw), 300)]
+
+    def reading(field: str, v: Any) -> str:
+        if not isinstance(v, dict):
+            return _clean_text(str(v), 120)
+        value = v.get("value")
+        if field == "amount" and isinstance(value, (int, float)):
+            shown = format_amount(value, v.get("currency")) or str(value)
+        elif field in ("event_date", "date") and isinstance(value, str):
+            shown = format_event_date(value, v.get("precision"))
+        else:
+            shown = _clean_text(str(value if value is not None else v.get("text", "")), 120)
+        who = v.get("sources") or v.get("source")
+        if isinstance(who, list):
+            who = ", ".join(_clean_text(str(w), 80) for w in who[:6])
+        return f"{shown} ({_clean_text(str(who), 300)})" if who else shown
+
     out: list[str] = []
-
-    def describe(value: Any) -> str:
-        if isinstance(value, dict):
-            val = value.get("value", value.get("text"))
-            who = value.get("sources") or value.get("source") or value.get("documents")
-            if isinstance(who, list):
-                who = ", ".join(str(w) for w in who[:5])
-            return f"{val} ({who})" if who else str(val)
-        return str(value)
-
     if isinstance(data, dict):
         for field, values in data.items():
-            if isinstance(values, list):
-                text = "; ".join(describe(v) for v in values[:6])
-            elif isinstance(values, dict):
-                text = "; ".join(f"{k}: {describe(v)}" for k, v in list(values.items())[:6])
-            else:
-                text = describe(values)
-            out.append(_clean_text(f"{field}: {text}", 400))
+            values = values if isinstance(values, list) else [values]
+            label = _DISPUTE_LABELS.get(field, _clean_text(str(field), 40))
+            out.append(_clean_text(f"{label}: " + " vs ".join(reading(field, v) for v in values[:6]), 600))
     elif isinstance(data, list):
-        out.extend(_clean_text(describe(v), 400) for v in data[:10])
+        out.extend(_clean_text(reading("", v), 400) for v in data[:10])
     else:
         out.append(_clean_text(str(data), 400))
     return [o for o in out if o]
@@ -558,6 +563,10 @@ def build_report(
         n_watched = con.execute("SELECT count(*) FROM sources").fetchone()[0]
     except duckdb.Error:
         n_watched = 0
+    if not versions:  # an empty report still says which extractor built the warehouse
+        versions = {r[0] for r in con.execute(
+            "SELECT DISTINCT extractor_version FROM events WHERE extractor_version IS NOT NULL"
+            " ORDER BY 1 DESC LIMIT 3").fetchall()}
     return ReportData(
         report_id=uuid.uuid4().hex, generated_at=generated_at, filters=filters,
         period_display=_period_display(filters.since, filters.until, seen_times),

@@ -252,7 +252,7 @@ def render_markdown(data: ReportData) -> str:
     w(f"Period: {md_escape(data.period_display)}  ")
     w(f"Sources covered: {sources}" + (f" · {data.n_sources_watched} watched" if data.n_sources_watched else "") + "  ")
     w(f"Generated: {md_escape(_ts(data.generated_at))} by trustwatch {md_escape(data.trustwatch_version)}  ")
-    w(f"Extractor: {md_escape(', '.join(data.extractor_versions) or 'no events in this report')}")
+    w(f"Extractor: {md_escape(', '.join(data.extractor_versions) or 'no events extracted yet')}")
     w("")
     return "\n".join(out)
 

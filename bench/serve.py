@@ -1,0 +1,112 @@
+"""`trustwatch serve` with a one-minute schedule against feeds on 127.0.0.1.
+
+    .venv/bin/python bench/serve.py [--limit 120]
+
+Starts a feed server and `trustwatch serve` (which starts its own Prefect server), waits for
+the first scheduled `monitor` run to finish, prints its state and timings, then stops serve
+with SIGTERM and prints how it exited. Exit status 0 when a scheduled run completed within
+--limit seconds of serve's start.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.flows.feedserver import FeedServer  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def finished_runs(api: str) -> list[dict]:
+    body = json.dumps({"deployments": {"name": {"any_": ["trustwatch-monitor"]}},
+                       "flow_runs": {"state": {"type": {"any_": ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]}}},
+                       "limit": 10}).encode()
+    req = urllib.request.Request(f"{api}/flow_runs/filter", data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return json.loads(resp.read())
+    except OSError:
+        return []
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=float, default=120.0, help="seconds allowed for a scheduled run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="trustwatch-serve-bench-") as tmp, FeedServer() as feeds:
+        folder = Path(tmp)
+        cfg = folder / "trustwatch.toml"
+        cfg.write_text("\n".join([
+            "[warehouse]", f'path = "{folder / "tw.duckdb"}"',
+            "[crawl]", "download_delay = 0", "autothrottle = false", "retries = 0", "timeout = 10",
+            "[schedule]", 'monitor = "* * * * *"', 'report = "0 7 * * *"',
+            "[report]", f'output_dir = "{folder / "reports"}"',
+            "[[sources]]", 'name = "regulators"', f'url = "{feeds.url("/feeds/regulators.xml")}"',
+            "[[sources]]", 'name = "marketplaces"', f'url = "{feeds.url("/feeds/marketplaces.xml")}"',
+        ]) + "\n", encoding="utf-8")
+        port = free_port()
+        api = f"http://127.0.0.1:{port}/api"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
+        env["PREFECT_HOME"] = str(folder / "prefect-home")  # a throwaway Prefect database
+        env["PREFECT_RUNNER_POLL_FREQUENCY"] = "5"
+        log = open(folder / "serve.log", "wb")
+        started = time.monotonic()
+        trustwatch = str(Path(sys.executable).with_name("trustwatch"))
+        serve = subprocess.Popen([trustwatch, "--config", str(cfg), "serve",
+                                  "--port", str(port)], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+        ready = None
+        run = None
+        try:
+            while time.monotonic() - started < args.limit + 60 and serve.poll() is None:
+                if ready is None:
+                    try:
+                        with urllib.request.urlopen(f"{api}/health", timeout=2):
+                            ready = time.monotonic() - started
+                    except OSError:
+                        pass
+                runs = finished_runs(api) if ready is not None else []
+                if runs:
+                    run = runs[0]
+                    break
+                time.sleep(2)
+            elapsed = time.monotonic() - started
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            try:
+                code = serve.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                serve.kill()
+                code = "killed after 90s"
+            log.close()
+        print(f"serve: Prefect API ready after {ready:.1f}s" if ready is not None else "serve: API never ready")
+        if run is None:
+            print(f"no scheduled monitor run finished within {elapsed:.0f}s")
+            print((folder / "serve.log").read_text(errors="replace")[-3000:])
+            return 1
+        print(f"scheduled run {run['name']} (expected start {run.get('expected_start_time')}): "
+              f"state {run['state_name']} ({run['state_type']})")
+        print(f"finished {elapsed:.1f}s after serve started (limit {args.limit:.0f}s)")
+        print(f"serve stopped on SIGTERM with exit status {code}")
+        ok = run["state_type"] == "COMPLETED" and elapsed <= args.limit
+        print("within the limit: " + ("yes" if ok else "no"))
+        return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
