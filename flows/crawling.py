@@ -47,7 +47,8 @@ class SourceTimeout(CrawlError):
     """The source's crawl ran past its time budget and was stopped."""
 
 
-_live: dict[int, subprocess.Popen] = {}
+#: crawl processes running, per run (one process may run several flows at once)
+_live: dict[int, tuple[str, subprocess.Popen]] = {}
 _live_guard = threading.Lock()
 
 
@@ -80,10 +81,10 @@ def _stop_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
             continue
 
 
-def stop_all_crawls() -> None:
-    """Stop every crawl subprocess this process started (on shutdown)."""
+def stop_crawls(run_id: str) -> None:
+    """Stop the crawl subprocesses still running for `run_id` (when the run is stopped)."""
     with _live_guard:
-        procs = list(_live.values())
+        procs = [proc for rid, proc in _live.values() if rid == run_id]
     for proc in procs:
         _stop_group(proc, grace=2.0)
 
@@ -114,7 +115,7 @@ def _crawl(config_json, source, db_path, run_id, attempt, timeout, crawl_ref, wo
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err, env=env,
                                 start_new_session=True)
         with _live_guard:
-            _live[proc.pid] = proc
+            _live[proc.pid] = (run_id, proc)
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -22,7 +22,7 @@ from prefect.tasks import exponential_backoff
 
 from trustwatch.config import Config, load_config
 from trustwatch.flows import tasks
-from trustwatch.flows.crawling import (discard_staging, mark_unloaded, staging_dir, stop_all_crawls,
+from trustwatch.flows.crawling import (discard_staging, mark_unloaded, staging_dir, stop_crawls,
                                        write_config_snapshot)
 from trustwatch.flows.locking import WriterLockTimeout
 from trustwatch.flows.runs import (COMPLETED, FAILED, LOCKED, PARTIAL, STOPPED, RunRecord, begin_run,
@@ -126,7 +126,7 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
                 outcomes[source.name] = {"crawl_ok": False, "crawl_error": str(exc) or type(exc).__name__,
                                          "attempts": getattr(exc, "attempt", None)}
     finally:
-        stop_all_crawls()
+        stop_crawls(run_id)
         discard_staging(db_path, run_id)
     try:
         loaded = tasks.load_crawls(db_path, run_id, config.warehouse.lock_timeout, sources, stages)

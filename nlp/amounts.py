@@ -215,9 +215,13 @@ def _interpret(m: re.Match) -> Optional[Amount]:
         currency = _prefix_currency(m.group("prefix"))
         if currency is None:
             return None
-        if m.group("prefix").strip() == "$" and m.group("psuf"):
+        psuf = m.group("psuf")
+        if psuf and m.group("prefix").strip() == "$" and "dollar" in psuf.lower():
             # a bare "$" is USD unless the text names another dollar: "$3m Hong Kong dollars"
-            currency = _suffix_currency(m.group("psuf")) or currency
+            currency = _suffix_currency(psuf) or currency
+        elif psuf and _suffix_currency(psuf) != currency:
+            # "the $5 million won by ...": the word after the sum is not its currency
+            text = m.string[m.start():m.start("psuf")].strip()
         value = _to_float(m.group("pnum")) * _mult(m.group("pmult"))
         mult_word = m.group("pmult")
     else:
@@ -277,7 +281,7 @@ def _scan(text: str) -> list[tuple[int, int, Amount]]:
         if amount is None:
             continue
         start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-        end = m.end() - (len(m.group(0)) - len(m.group(0).rstrip()))
+        end = start + len(amount.text)
         # "12 million dollars%" or "$5bn-a-year" fragments are fine; "$5%" is not money
         if end < len(text) and text[end] == "%":
             continue

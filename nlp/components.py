@@ -320,6 +320,8 @@ class DocContext:
                 score = self.count.get(key, 1) ** 0.5 / (1.0 + (token.i - m.end) / 25.0)
                 if m.label_ == "GPE":
                     score *= 0.5
+                if m.root.dep_ in ("nsubj", "nsubjpass"):
+                    score *= 2.0  # subjects are what the next sentence usually talks about
                 if score > best_score:
                     best, best_score = m, score
             idx -= 1
@@ -353,8 +355,13 @@ class DocContext:
             return label == "GPE" or akind in ("government", "country", "state")
         if label not in ("ACTOR", "ORG", "PRODUCT", "GPE") or (label == "GPE" and kind == "org"):
             return False
-        if label == "GPE" and kind == "org_noun" and len(ent) > 1:
-            return False
+        if label == "GPE" and kind == "org_noun":
+            # a GPE may be a company the NER mistook ("Staylane"), never a known state or a place
+            if len(ent) > 1 or actor_kind(_lookup_id(ent.text)) in ("government", "regulator", "court"):
+                return False
+            if ent.root.dep_ == "pobj" or any(c.dep_ in ("conj", "cc") for c in ent.root.children) \
+                    or ent.root.dep_ == "conj":
+                return False
         if akind == "person":
             return False
         words = {w.lower() for w in ent.text.split()}
@@ -1023,6 +1030,10 @@ class EventExtractor:
         if m.status not in ("asserted", "planned"):
             conf -= 0.1
         conf = round(max(0.05, min(0.99, conf)), 3)
+        raw = sent.text
+        sentence = raw.strip()
+        start = sent.start_char + (len(raw) - len(raw.lstrip()))
+        end = start + len(sentence)
         out = []
         other_list = others or [None]
         for key in keys:
@@ -1036,8 +1047,8 @@ class EventExtractor:
                     "actor": actor.as_dict() if actor else None,
                     "target": target.as_dict() if target else None,
                     "amount": amount, "date": date_, "reason": m.reason,
-                    "trigger": m.trigger.text, "sentence": sent.text,
-                    "start": sent.start_char, "end": sent.end_char, "confidence": conf,
+                    "trigger": m.trigger.text, "sentence": sentence,
+                    "start": start, "end": end, "confidence": conf,
                 })
         return out
 

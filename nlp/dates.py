@@ -312,8 +312,9 @@ def _candidate(kind: str, m: re.Match, text: str) -> Optional[tuple[int, int, st
         g = fields
     b = _before(_BEFORE_RE, text, start)
     if b and b.group(0):
-        if kind in ("rel_unit", "today", "ago", "iso", "iso_month", "numeric") and b.group("wd"):
-            b = None
+        day_kind = kind in ("m_d", "d_m", "m_d_y", "d_m_y", "m_rel_year")
+        if (b.group("wd") and not day_kind) or (b.group("the") and kind not in ("d_m", "d_m_y")):
+            b = None  # "Monday 2019", "the 2019 season": the words are not part of the date
     if b and b.group(0):
         lead = (b.group("lead") or "").strip().lower()
         if b.group("fy") and kind != "year":

@@ -39,6 +39,11 @@ def load_pipeline(model: str = DEFAULT_MODEL, *, actor_patterns: Optional[list[d
                   ) -> Language:
     """The model with the actor ruler after the NER (overriding it) and the event component."""
     nlp = spacy.load(model)
+    try:
+        from trustwatch.nlp.gazetteer import split_cjk_actors
+        split_cjk_actors(nlp)  # lets patterns find 快手 inside a longer run of Chinese text
+    except Exception as exc:  # noqa: BLE001 - optional refinement
+        log.warning("Chinese actor names will not be split out of CJK runs: %s", exc)
     after = "ner" if "ner" in nlp.pipe_names else None
     cfg = {} if actor_patterns is None else {"patterns": actor_patterns}
     if after:
@@ -123,7 +128,8 @@ def prepare(doc: DocInput, max_chars: int = DEFAULT_MAX_CHARS,
 
 def extract_docs(docs: Iterable[DocInput], *, model: str = DEFAULT_MODEL, n_process: int = 1,
                  batch_size: int = 32, nlp: Optional[Language] = None,
-                 max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[tuple[DocInput, list[Event]]]:
+                 max_chars: int = DEFAULT_MAX_CHARS, hard_limit: int = DEFAULT_HARD_LIMIT
+                 ) -> Iterator[tuple[DocInput, list[Event]]]:
     """Events of each document, in input order; a bad document yields an empty list."""
     if nlp is None:
         nlp = load_pipeline(model)
@@ -137,7 +143,7 @@ def extract_docs(docs: Iterable[DocInput], *, model: str = DEFAULT_MODEL, n_proc
     def stream() -> Iterator[tuple[str, dict]]:
         for seq, doc in enumerate(docs):
             try:
-                prep = prepare(doc, max_chars)
+                prep = prepare(doc, max_chars, hard_limit)
             except Exception:  # noqa: BLE001
                 log.exception("document %s could not be prepared", getattr(doc, "doc_id", "?"))
                 prep = Prepared(doc, [], "unreadable")

@@ -277,8 +277,7 @@ class Gazetteer:
                 else:
                     self._folded.setdefault(alias.text.casefold(), []).append((actor, alias))
         self._check_collisions()
-        self._regex: Optional[re.Pattern] = None
-        self._regex_actor: dict[str, Actor] = {}
+        self._index: Optional[_FindIndex] = None
         self._patterns: Optional[list[dict]] = None
 
     def _check_parents(self) -> None:
@@ -297,23 +296,23 @@ class Gazetteer:
                 cur = self.by_id.get(cur.parent) if cur.parent else None
 
     def _check_collisions(self) -> None:
-        def owners(rows: list[tuple[Actor, Alias]]) -> list[tuple[Actor, Alias]]:
-            return rows
+        def owners(ids: set[str]) -> str:
+            return ", ".join(f"{i} ({self._sources[i]})" if i in self._sources else i
+                             for i in sorted(ids))
 
         problems = []
         for index in (self._exact, self._folded):
             for key, rows in index.items():
                 ids = {a.id for a, _ in rows}
                 if len(ids) > 1 and not all(al.shared for _, al in rows):
-                    problems.append(f"alias {rows[0][1].text!r} is used by "
-                                    f"{', '.join(sorted(ids))} (mark it shared: true on each "
-                                    "if that is intended)")
+                    problems.append(f"alias {rows[0][1].text!r} is used by {owners(ids)}; "
+                                    "mark it shared: true on each if that is intended")
         # a case-sensitive alias must not shadow another actor's case-insensitive one
         for key, rows in self._exact.items():
             other = self._folded.get(key.casefold(), [])
-            ids = {a.id for a, _ in rows} | {a.id for a, _ in owners(other)}
+            ids = {a.id for a, _ in rows + other}
             if other and len(ids) > 1 and not all(al.shared for _, al in rows + other):
-                problems.append(f"alias {key!r} is used by {', '.join(sorted(ids))}")
+                problems.append(f"alias {key!r} is used by {owners(ids)}")
         if problems:
             raise ActorDataError("conflicting actor aliases:\n  " + "\n  ".join(sorted(set(problems))))
 
@@ -390,36 +389,109 @@ class Gazetteer:
                       key=lambda t: (-len(t), t))
 
     def find(self, text: str) -> list[tuple[int, int, Actor]]:
-        """Actor mentions in raw text as (start, end, Actor), longest match first at each place."""
+        """Actor mentions in raw text as (start, end, Actor), the longest alias at each place.
+
+        Text is cut into words and punctuation marks; an alias matches a run of them with the
+        same spacing (so "X" never matches inside "Roblox"). Runs of CJK characters, which
+        have no spaces, are searched for Chinese aliases character by character.
+        """
         if not text:
             return []
-        if self._regex is None:
-            self._compile()
-        assert self._regex is not None
-        found = []
-        for m in self._regex.finditer(text):
-            name = m.lastgroup
-            if name is None:
+        if self._index is None:
+            self._index = _FindIndex(self._pattern_aliases())
+        return self._index.find(text)
+
+_PIECE_RE = re.compile(r"[^\W_]+|[^\w\s]|_")
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _PIECE_RE.finditer(text)]
+
+
+def _piece_key(text: str, spans: list[tuple[int, int]], i: int, j: int) -> str:
+    """Pieces i..j-1 joined with one space where the text has any whitespace, none otherwise."""
+    out = [text[spans[i][0]:spans[i][1]]]
+    for k in range(i + 1, j):
+        if spans[k][0] > spans[k - 1][1]:
+            out.append(" ")
+        out.append(text[spans[k][0]:spans[k][1]])
+    return "".join(out).translate(_APOSTROPHES)
+
+
+class _FindIndex:
+    """Word-piece n-gram index over the aliases, for `Gazetteer.find`."""
+
+    def __init__(self, rows: list[tuple[Actor, Alias]]):
+        self.exact: dict[str, Actor] = {}
+        self.folded: dict[str, Actor] = {}
+        self.cjk: dict[str, Actor] = {}
+        self.first: dict[str, int] = {}  # first piece (casefolded) -> longest alias in pieces
+        self.first_exact: dict[str, int] = {}  # the same for case-sensitive aliases, as written
+        for actor, alias in rows:
+            text = alias.text.translate(_APOSTROPHES)
+            if _is_cjk(text) and _PIECE_RE.fullmatch(text):
+                self.cjk.setdefault(text, actor)
                 continue
-            found.append((m.start(), m.end(), self._regex_actor[name]))
+            spans = _pieces(text)
+            if not spans:
+                continue
+            key = _piece_key(text, spans, 0, len(spans))
+            if alias.case_sensitive:
+                self.exact.setdefault(key, actor)
+            else:
+                self.folded.setdefault(key.casefold(), actor)
+            first = text[spans[0][0]:spans[0][1]]
+            table, first = ((self.first_exact, first) if alias.case_sensitive
+                            else (self.first, first.casefold()))
+            table[first] = max(table.get(first, 0), len(spans))
+        self.cjk_lengths = sorted({len(k) for k in self.cjk}, reverse=True)
+
+    def find(self, text: str) -> list[tuple[int, int, Actor]]:
+        spans = _pieces(text)
+        found: list[tuple[int, int, Actor]] = []
+        i, n = 0, len(spans)
+        while i < n:
+            start, end = spans[i]
+            piece = text[start:end]
+            if self.cjk and piece[0] >= "\u3040" and _is_cjk(piece):
+                found.extend(self._find_cjk(piece, start))
+            longest = max(self.first.get(piece.casefold(), 0), self.first_exact.get(piece, 0))
+            if not longest:
+                i += 1
+                continue
+            hit = None
+            for j in range(min(n, i + longest), i, -1):
+                key = _piece_key(text, spans, i, j)
+                actor = self.exact.get(key) or self.folded.get(key.casefold())
+                if actor is not None:
+                    hit = (spans[i][0], spans[j - 1][1], actor, j)
+                    break
+            if hit and hit[1] - hit[0] == 1 and (text[hit[1]:hit[1] + 1] == "-"
+                                                 or text[hit[0] - 1:hit[0]] == "-"):
+                hit = None  # "X-ray", "Gen-X": a letter, not the platform
+            if hit:
+                found.append(hit[:3])
+                i = hit[3]
+            else:
+                i += 1
+        found.sort(key=lambda f: f[0])
         return found
 
-    def _compile(self) -> None:
-        parts = []
-        for i, (actor, alias) in enumerate(sorted(self._pattern_aliases(),
-                                                  key=lambda r: -len(r[1].text))):
-            body = r"\s+".join(re.escape(w) for w in alias.text.split(" "))
-            body = body.replace("'", "['\u2019]")
-            if not alias.case_sensitive:
-                body = f"(?i:{body})"
-            if not _is_cjk(alias.text):
-                left = r"(?<![\w&])" if alias.text[0].isalnum() else ""
-                right = r"(?![\w&])" if alias.text[-1].isalnum() else ""
-                body = f"{left}{body}{right}"
-            group = f"a{i}"
-            self._regex_actor[group] = actor
-            parts.append(f"(?P<{group}>{body})")
-        self._regex = re.compile("|".join(parts)) if parts else re.compile(r"(?!x)x")
+    def _find_cjk(self, run: str, offset: int) -> list[tuple[int, int, Actor]]:
+        out = []
+        p = 0
+        while p < len(run):
+            for length in self.cjk_lengths:
+                if p + length > len(run):
+                    continue
+                actor = self.cjk.get(run[p:p + length])
+                if actor is not None:
+                    out.append((offset + p, offset + p + length, actor))
+                    p += length
+                    break
+            else:
+                p += 1
+        return out
 
 
 def _casings(text: str) -> list[str]:

@@ -7,6 +7,7 @@ statistical detection (charset_normalizer) for pages that declare nothing at all
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Optional
@@ -125,9 +126,11 @@ def extract_page(body: bytes | str, url: Optional[str] = None,
         html, encoding = decode_html(body, content_type)
     else:
         html, encoding = body, None
-    doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=True,
-        favor_recall=True, fast=True, deduplicate=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # date parsing warns about odd time zone names
+        doc = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+            favor_recall=True, fast=True, deduplicate=False)
     if doc is None:
         return PageContent(encoding=encoding)
     text = (doc.text or "").strip() or None

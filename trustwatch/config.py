@@ -91,8 +91,8 @@ class Config(BaseModel):
     sources: list[Source] = Field(default_factory=list)
 
     #: where this configuration was read from (None: built in code)
-    path: Optional[Path] = Field(default=None, exclude=True)
-    db_override: Optional[str] = Field(default=None, exclude=True)
+    path: Optional[Path] = Field(default=None)
+    db_override: Optional[str] = Field(default=None)
 
     @field_validator("sources")
     @classmethod
@@ -111,11 +111,8 @@ class Config(BaseModel):
         env = os.environ.get("TRUSTWATCH_DB")
         if env:
             return Path(env)
-        p = Path(self.warehouse.path)
-        if not p.is_absolute() and self.path is not None and self.path.name != "default_config.toml":
-            # relative to the working directory, like every other path a user types
-            return p
-        return p
+        # relative to the working directory, like every other path a user types
+        return Path(self.warehouse.path)
 
     def source(self, name: str) -> Source:
         for s in self.sources:

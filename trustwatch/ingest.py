@@ -184,7 +184,8 @@ def crawl_sources(config: Config, sources: Iterable[Source], out_dir: str | Path
     if proc.returncode not in (0, None) and proc.returncode != -15:
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
         log.error("crawler exited with %s; last output:\n%s", proc.returncode, tail)
-        _append_crash(out, sources, f"crawler exited with status {proc.returncode} (see {log_path})")
+        last = next((line for line in reversed(tail.splitlines()) if line.strip()), "no output")
+        _append_crash(out, sources, f"crawler exited with status {proc.returncode}: {last.strip()[:300]}")
     return out
 
 
@@ -324,6 +325,8 @@ def ingest(config: Config, source_names: Optional[Iterable[str]] = None,
         out_dir = Path(keep_dir) if keep_dir else Path(tmp)
         jsonl = crawl_sources(config, sources, out_dir, validators=validators,
                               known_urls=known, progress=progress)
+        if progress is not None:
+            progress({"type": "loading"})
         con = open_connection(config.db_path, lock_timeout=config.warehouse.lock_timeout)
         try:
             report = load_crawl(con, jsonl, run_id=run_id, sources=sources)

@@ -12,7 +12,7 @@ from typing import Optional
 
 import tomlkit
 
-from trustwatch.config import ConfigError, default_config_text, parse_config
+from trustwatch.config import default_config_text, parse_config
 from trustwatch.records import Source
 
 KINDS = ("feed", "page", "sitemap")
@@ -75,6 +75,9 @@ def add_source(path: str | Path, name: str, url: str, kind: str = "feed",
         aot.append(table)
         doc.add("sources", aot)
     else:
+        last = sources[-1]
+        if not tomlkit.dumps(doc).endswith("\n\n"):
+            last.add(tomlkit.nl())  # a blank line between entries, as in the shipped file
         sources.append(table)
     _save(path, doc)
     return source

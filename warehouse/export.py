@@ -48,8 +48,10 @@ def export(con: duckdb.DuckDBPyConnection, what: str, path: str | Path, format: 
     path.parent.mkdir(parents=True, exist_ok=True)
     query = _EVENTS_SQL if what == "events" else _INCIDENTS_SQL
     options = "(FORMAT parquet, COMPRESSION zstd)" if format == "parquet" else "(FORMAT csv, HEADER true)"
-    since_s = str(since) if since else None
-    until_s = str(until) if until else None
+    from trustwatch.warehouse.queries import as_date
+
+    since_s = as_date(since).isoformat() if since else None
+    until_s = as_date(until, end=True).isoformat() if until else None
     params = [since_s, since_s, until_s, until_s]
     count_rows = con.execute(f"SELECT count(*) FROM ({query})", params).fetchall()
     con.execute(f"COPY ({query}) TO ? {options}", params + [str(path)]).fetchall()

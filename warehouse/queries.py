@@ -58,25 +58,27 @@ def _filters(con, actor, type, since, until) -> tuple[str, list]:
         params.append(types)
     if since:
         where.append("sort_date >= ?")
-        params.append(_as_date(since))
+        params.append(as_date(since))
     if until:
         where.append("sort_date <= ?")
-        params.append(_as_date(until))
+        params.append(as_date(until, end=True))
     return (" WHERE " + " AND ".join(where)) if where else "", params
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any, end: bool = False) -> date:
+    """A day from `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: the first day of the period, or its last if `end`."""
+    from trustwatch.warehouse.incidents import date_range
+
     if isinstance(value, date):
         return value
-    text = str(value)
-    if re.fullmatch(r"\d{4}", text):
-        return date(int(text), 1, 1)
-    if re.fullmatch(r"\d{4}-\d{2}", text):
-        return date.fromisoformat(text + "-01")
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError as exc:
-        raise QueryError(f"not a date: {text!r} (use YYYY-MM-DD)") from exc
+    text = str(value).strip()
+    period = date_range(text) if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text) else None
+    if period is None:
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError as exc:
+            raise QueryError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)") from exc
+    return period[1] if end else period[0]
 
 
 def timeline(con: duckdb.DuckDBPyConnection, actor: Optional[str] = None, type: Optional[str] = None,

@@ -120,3 +120,19 @@ def test_default_currency_only_applies_when_asked():
 def test_a_year_before_an_ambiguous_currency_word_is_not_money():
     assert find_amounts("The company in 2019 won an appeal.") == []
     assert parse_amount("fined 2,019 won").value == 2_019
+
+
+def test_several_conversions_in_one_bracket_are_skipped():
+    text = "a bill of 3bn Australian dollars ($2.3bn; £1.8bn) and later a £5m fine"
+    found = find_amounts(text)
+    assert [(a.currency, a.value) for _, _, a in found] == [("AUD", 3e9), ("GBP", 5e6)]
+
+
+def test_long_text_without_figures_has_no_amounts():
+    assert find_amounts("no figures here at all " * 1000) == []
+
+
+def test_a_word_after_a_dollar_sum_changes_the_currency_only_when_it_names_a_dollar():
+    won = parse_amount("the $5 million won by the plaintiffs")
+    assert (won.currency, won.text) == ("USD", "$5 million")
+    assert parse_amount("a $5 million Singapore dollars claim").currency == "SGD"

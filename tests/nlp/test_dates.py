@@ -126,3 +126,11 @@ def test_find_dates_in_a_sentence_in_order_with_offsets():
 
 def test_year_ranges_give_both_years():
     assert [d.value for _, _, d in find_dates("between 2019-2021", PUB)] == ["2019", "2021"]
+
+
+def test_leading_words_belong_to_the_date_only_when_they_qualify_it():
+    text = "In the 2019 season, by the end of March and since early 2020, on Tuesday, Feb. 22."
+    found = find_dates(text, PUB)
+    assert [text[s:e] for s, e, _ in found] == ["2019", "by the end of March", "since early 2020",
+                                                "on Tuesday, Feb. 22"]
+    assert [d.value for _, _, d in found] == ["2019", "2022-03", "2020", "2022-02-22"]

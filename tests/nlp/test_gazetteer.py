@@ -245,3 +245,31 @@ def test_case_sensitive_alias_in_user_data(tmp_path):
     assert lookup("target", extra_path=path) is None
     kinds = Counter(a.kind for a in load_actors(path))
     assert kinds["marketplace"] >= 2
+
+
+def test_parent_loop_is_refused(tmp_path):
+    path = _write(tmp_path, "loop.yaml", """
+        - {id: loop-a, name: A, kind: company, country: US, parent: loop-b, aliases: [Loopco A]}
+        - {id: loop-b, name: B, kind: company, country: US, parent: loop-a, aliases: [Loopco B]}
+    """)
+    with pytest.raises(ActorDataError, match="loops back"):
+        get_gazetteer(path)
+
+
+def test_alias_clash_names_both_actors_and_the_file(tmp_path):
+    path = _write(tmp_path, "clash.yaml", """
+        - {id: fake-taobao, name: Fake, kind: marketplace, country: CN, aliases: [TAOBAO]}
+    """)
+    with pytest.raises(ActorDataError) as err:
+        get_gazetteer(path)
+    assert "fake-taobao" in str(err.value) and "taobao" in str(err.value)
+    assert "clash.yaml" in str(err.value)
+
+
+def test_one_letter_alias_is_not_found_in_hyphenated_words():
+    assert [a.id for _, _, a in find_actors("An X-ray of posts on X.")] == ["x"]
+
+
+def test_ambiguous_acronyms_are_lookup_only():
+    assert lookup("ICO").id == "uk-ico"
+    assert find_actors("The token's ICO raised funds.") == []

@@ -13,7 +13,7 @@ FAST_CRAWL = """
 [crawl]
 download_delay = 0
 autothrottle = false
-timeout = 3
+timeout = 5
 retries = 1
 concurrent_requests_per_host = 4
 concurrent_requests = 16
@@ -25,7 +25,7 @@ max_entries_per_feed = 4
 
 @pytest.fixture(scope="session")
 def local_site(corpus_dir: Path):
-    site = LocalSite(corpus_dir, slow_seconds=8.0).start()
+    site = LocalSite(corpus_dir, slow_seconds=12.0).start()
     yield site
     site.stop()
 

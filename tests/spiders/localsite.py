@@ -32,6 +32,8 @@ class LocalSite:
         self.big_bytes = big_bytes
         self.hits: Counter[str] = Counter()
         self.log: list[tuple[str, int]] = []
+        #: (path, request headers) of every request, for politeness checks
+        self.requests: list[tuple[str, dict[str, str]]] = []
         #: path -> handler(request headers) -> (status, headers, body); checked first
         self.extra_routes: dict[str, Callable[..., tuple[int, dict, bytes]]] = {}
         self.pages = self._page_index()
@@ -108,6 +110,8 @@ class LocalSite:
             code = int(parts[1])
             extra = {"Retry-After": "1"} if code in (429, 503) else {}
             return code, {"Content-Type": "text/plain", **extra}, b"status page"
+        if head == "closed-for-an-hour":
+            return 429, {"Retry-After": "3600", "Content-Type": "text/plain"}, b"come back later"
         if head == "ratelimited" and len(parts) == 2:  # 429 on the first request, the feed after
             if self.hits[path] <= 1:
                 return 429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow down"
@@ -143,6 +147,7 @@ class LocalSite:
             def do_GET(self):  # noqa: N802
                 with site._lock:
                     site.hits[self.path] += 1
+                    site.requests.append((self.path, dict(self.headers.items())))
                 try:
                     status, headers, body = site.route(self.path, self.headers)
                 except (FileNotFoundError, KeyError, IndexError):

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.corpus
 BAD_SOURCES = {
     "server-error": "/status/500",
     "always-429": "/status/429",
+    "retry-after-an-hour": "/closed-for-an-hour",
     "slow": "/slow/heraldsun.rss.xml",
     "redirect-loop": "/loop/a",
     "oversized": "/big",
@@ -103,6 +104,10 @@ def test_retries_with_backoff_and_retry_after(runs):
     statuses = [r[0] for r in con.execute(
         "SELECT status FROM fetch_log WHERE source = 'server-error' AND run_id = 'run-1'").fetchall()]
     assert statuses == [500, 500]
+    # a Retry-After longer than we wait is not hammered: one request, and the reason
+    rows = con.execute("SELECT status FROM fetch_log WHERE source = 'retry-after-an-hour'").fetchall()
+    assert rows == [(429,)] * len(rows) and len(rows) == 2  # one per run
+    assert any("retry after 3600s" in e for e in runs["first"].source("retry-after-an-hour").errors)
     # a 429 with Retry-After: 1 is retried after the wait and then read
     rows = con.execute("SELECT status, fetched_at FROM fetch_log WHERE source = 'rate-limited' "
                        "AND run_id = 'run-1' ORDER BY fetched_at").fetchall()
@@ -263,7 +268,11 @@ def test_doc_id_is_a_stable_hash_of_the_canonical_url(runs):
 
 
 def test_polite_request_headers(runs):
-    # the configured contact URL is in the User-Agent; conditional headers were sent on run 2
-    ua = runs["config"].crawl.resolved_user_agent()
-    assert runs["config"].crawl.contact_url in ua
-    assert runs["site"].hits["/robots.txt"] >= 1
+    site, config = runs["site"], runs["config"]
+    ours = [(path, headers) for path, headers in site.requests
+            if "trustwatch" in headers.get("User-Agent", "")]
+    assert ours and all(config.crawl.contact_url in h["User-Agent"] for _p, h in ours)
+    # conditional GET: the stored validators were sent for the feeds on the second run
+    qq = [h for p, h in ours if p == "/feeds/qq_news_china_GB2312.rss.xml"]
+    assert len(qq) == 2 and "If-None-Match" not in qq[0] and qq[1].get("If-None-Match")
+    assert site.hits["/robots.txt"] >= 1

@@ -41,6 +41,10 @@ def test_timeline_filters_by_party_type_and_dates(db):
         assert [r["event_date"] for r in fines] == ["2023-05-10", "2023-11-20"]
         may = timeline(con, actor="Streamora", type="FINE", since="2023-05-01", until="2023-05-31")
         assert len(may) == 1 and may[0]["amount_disputed"] is True
+        assert len(timeline(con, actor="Streamora", type="FINE", since="2023", until="2023")) == 2
+        assert len(timeline(con, actor="Streamora", type="FINE", until="2023-05")) == 1
+        with pytest.raises(QueryError):
+            timeline(con, since="last tuesday")
         assert timeline(con, type="BLOCK,BAN", since="2022", until="2022-12-31")
         assert all(r["type"] in ("BLOCK", "BAN") for r in timeline(con, type="BLOCK,BAN"))
         with pytest.raises(QueryError):

@@ -141,7 +141,9 @@ def ingest(
         task = progress.add_task("ingest", total=len(sources), last="")
 
         def progress_cb(line: dict) -> None:
-            if line.get("type") == "source":
+            if line.get("type") == "loading":
+                progress.update(task, last="storing in the warehouse")
+            elif line.get("type") == "source":
                 mark = "ok" if line.get("ok") else "failed"
                 progress.update(task, advance=1, last=f"{line.get('name')}: {mark}")
     try:

@@ -142,14 +142,9 @@ def timeline(
     from trustwatch.warehouse.queries import QueryError, timeline_table
 
     types = ",".join(type_) if type_ else None
-    until_value = until
-    if until and len(until) in (4, 7):  # a year or month: include all of it
-        from trustwatch.warehouse.incidents import date_range
-        rng = date_range(until)
-        until_value = rng[1].isoformat() if rng else until
     con = _read_only()
     try:
-        table = timeline_table(con, actor=actor, type=types, since=since, until=until_value)
+        table = timeline_table(con, actor=actor, type=types, since=since, until=until)
     except QueryError as exc:
         fail(str(exc), code=2)
     finally:
@@ -210,8 +205,8 @@ def export(
     what: str = typer.Argument(..., help="events or incidents."),
     format_: str = typer.Option("parquet", "--format", "-f", help="parquet or csv."),
     output: str = typer.Option(..., "--output", "-o", help="File to write."),
-    since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY-MM-DD)."),
-    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD)."),
+    since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY, YYYY-MM or YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (same forms)."),
 ) -> None:
     """Export events (one row per report) or incidents to Parquet or CSV."""
     from trustwatch.warehouse.export import export as run_export

@@ -1,0 +1,115 @@
+"""The GUIDELINES scoring: alias rule, one-to-one matching, statuses and amount tolerance."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trustwatch.nlp.evaluate import (alias_match, amount_correct, format_report, gold_inputs,
+                                     read_gold, score, score_document)
+
+
+def pred(type_, target=None, actor=None, status="asserted", amount=None, target_id=None):
+    return {"type": type_, "status": status,
+            "actor": {"text": actor, "id": None} if actor else None,
+            "target": {"text": target, "id": target_id} if target else None,
+            "amount": amount, "sentence": "s", "trigger": "t"}
+
+
+def gold(type_, target=(), actor=(), status="asserted", amount=None):
+    return {"type": type_, "status": status, "actor": list(actor), "target": list(target),
+            "amount": amount, "evidence": "e"}
+
+
+@pytest.mark.parametrize("predicted, aliases, expected", [
+    (["JD.com"], ["JD"], True),            # gold words inside the prediction
+    (["JD"], ["JD.com"], True),            # and the other way round
+    (["Roblox"], ["X"], False),            # words, not substrings
+    (["X"], ["Roblox"], False),
+    (["the company"], ["the company"], False),   # only "company"-like words: matches nothing
+    (["it"], ["it"], False),
+    (["Pingrong’s Kuaishou and Weibo accounts"], ["Pingrong"], True),
+    (["tax departments of Guangzhou city"], ["tax departments of Guangzhou"], True),
+    (["Meta Platforms"], ["Facebook"], False),
+    (["META"], ["Meta"], True),            # case-folded
+])
+def test_alias_rule(predicted, aliases, expected):
+    assert alias_match(predicted, aliases) is expected
+
+
+def test_canonical_id_counts_as_a_surface_form():
+    counts, *_ = score_document([pred("BAN", target="the app", target_id="tiktok")],
+                                [gold("BAN", target=["TikTok"])])
+    assert counts["BAN"].tp == 1
+
+
+def test_one_to_one_and_second_prediction_ignored():
+    golds = [gold("BLOCK", target=["Taobao"]), gold("BLOCK", target=["JD.com", "JD"])]
+    preds = [pred("BLOCK", "Taobao"), pred("BLOCK", "Taobao"), pred("BLOCK", "JD"),
+             pred("BLOCK", "Pinduoduo")]
+    counts, *_ = score_document(preds, golds)
+    c = counts["BLOCK"]
+    assert (c.tp, c.fp, c.fn) == (2, 1, 0)  # the repeated Taobao is ignored, Pinduoduo is wrong
+
+
+def test_type_must_agree():
+    counts, *_ = score_document([pred("BAN", "Grok")], [gold("BLOCK", target=["Grok"])])
+    assert counts["BAN"].fp == 1 and counts["BLOCK"].fn == 1
+
+
+def test_key_argument_is_actor_for_apology_and_compensation():
+    counts, *_ = score_document(
+        [pred("APOLOGY", actor="Verizon", target="customers"),
+         pred("COMPENSATION", actor="customers", target="Verizon")],
+        [gold("APOLOGY", actor=["Verizon"]), gold("COMPENSATION", actor=["Verizon"])])
+    assert counts["APOLOGY"].tp == 1
+    assert counts["COMPENSATION"].tp == 0 and counts["COMPENSATION"].fp == 1
+
+
+def test_negated_and_hypothetical_predictions_are_ignored():
+    counts, *_ = score_document([pred("FINE", "Acme", status="negated"),
+                                 pred("FINE", "Beta", status="hypothetical")], [])
+    assert counts["FINE"].fp == 0
+
+
+def test_asserted_prediction_of_a_negated_gold_event_is_a_false_incident():
+    counts, *_ = score_document([pred("FINE", "Acme")], [gold("FINE", target=["Acme"], status="negated")])
+    assert counts["FINE"].fp == 1 and counts["FINE"].fn == 0
+
+
+def test_planned_counts_like_asserted():
+    counts, *_ = score_document([pred("BLOCK", "Taobao", status="asserted")],
+                                [gold("BLOCK", target=["Taobao"], status="planned")])
+    assert counts["BLOCK"].tp == 1
+
+
+@pytest.mark.parametrize("value, currency, ok", [
+    (62030000, "CNY", True), (62_300_000, "CNY", True), (62_400_000, "CNY", False),
+    (62030000, "USD", False)])
+def test_amount_tolerance(value, currency, ok):
+    g = {"value": 62_030_000, "currency": "CNY", "text": "62.03 million yuan"}  # 0.5% = 310,150
+    p = {"value": value, "currency": currency, "text": "y"}
+    assert amount_correct(p, g) is ok
+
+
+def test_amount_accuracy_only_on_matched_events_with_gold_amount(tmp_path):
+    amount = {"value": 1_000_000, "currency": "EUR", "text": "€1m"}
+    rows = [{"doc_id": "d1", "events": [gold("FINE", target=["Acme"], amount=amount),
+                                        gold("FINE", target=["Beta"], amount=amount),
+                                        gold("BAN", target=["Gamma"])]}]
+    report = score({"d1": [pred("FINE", "Acme", amount={"value": 1_002_000, "currency": "EUR", "text": "x"}),
+                           pred("BAN", "Gamma")]}, rows)
+    assert report.amount_total == 1 and report.amount_correct == 1
+    assert report.overall.tp == 2 and report.overall.fn == 1
+    text = format_report(report, show_errors=True)
+    assert "FN FINE" in text and "OVERALL" in text
+
+
+def test_gold_texts_are_read_relative_to_the_gold_file(tmp_path):
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "a.txt").write_text("Some text.", encoding="utf-8")
+    gold_file = tmp_path / "gold.jsonl"
+    gold_file.write_text(json.dumps({"doc_id": "a", "text_path": "texts/a.txt", "published": "2024-01-02",
+                                     "events": []}) + "\n", encoding="utf-8")
+    docs = gold_inputs(gold_file, read_gold(gold_file))
+    assert docs[0].text == "Some text." and docs[0].published == "2024-01-02"
