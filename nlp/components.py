@@ -534,7 +534,7 @@ def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
         span = _np_span(head)
         text = span.text.strip()
         if text and len(text) <= 120:
-            named = head.pos_ == "PROPN" or any(t.i in ctx.ent_of for t in span)
+            named = head.pos_ == "PROPN" or any(t.i in ctx.ent_of or t.pos_ == "PROPN" for t in span)
             return [Party(text=text, id=_lookup_id(text) if named else None, label="",
                           start=head.i, named=named)]
     return []
@@ -699,6 +699,10 @@ def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
     for child in head.children:
         if child.dep_ == "mark" and child.lower_ in s["conditional_marks"]:
             return "hypothetical", False
+    # headline future: "Kuaishou to block Taobao links"
+    if trigger.pos_ in ("VERB", "AUX") and trigger.dep_ in ("ROOT", "relcl", "acl") and any(
+            c.dep_ == "aux" and c.tag_ == "TO" for c in trigger.children):
+        planned = True
     if planned:
         future = True
         return "planned", future
@@ -1205,6 +1209,11 @@ def _date_near(m: Mention, sent: Span, published: Optional[date], cache: dict) -
     base = sent.start_char
     trig = m.trigger.idx - base
     scope = m.clause if m.clause is not None else m.trigger
+    for _ in range(3):  # "will begin blocking … starting March 1": the date hangs on "begin"
+        if scope.dep_ in ("xcomp", "ccomp") and scope.head.i != scope.i:
+            scope = scope.head
+        else:
+            break
     # the date must sit in the trigger's own clause (or open the sentence: "Last year, …")
     lo = scope.left_edge.idx - base
     hi = scope.right_edge.idx + len(scope.right_edge.text) - base

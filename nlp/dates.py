@@ -84,6 +84,11 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         r"(?i:\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
         r"(?P<unit>day|week|month|year)s?\s+ago\b)", _F)),
     ("weekday", re.compile(rf"\b(?P<wd>{_WEEKDAY})\b(?P<tail>\s+[A-Z]\w*)?", _F)),
+    # Chinese: 2022年3月1日, 3月1日, 2021年3月, 2021年, 去年, 今年, 明年, 上个月, 昨天 …
+    ("zh_date", re.compile(
+        r"(?:(?<!\d)(?P<y>(?:19|20)\d\d)\s*年\s*)?(?<!\d)(?P<m>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*[日号])?"
+        r"|(?<!\d)(?P<yo>(?:19|20)\d\d)\s*年(?![\d代])")),
+    ("zh_rel", re.compile(r"(?P<w>去年|今年|明年|上个?月|本月|这个月|下个?月|上周|本周|下周|前天|昨天|今天|明天)")),
 ]
 
 _REL_WORDS = {"last": -1, "previous": -1, "past": -1, "this": 0, "next": 1, "coming": 1}
@@ -183,6 +188,18 @@ def _resolve(kind: str, g: dict, pub: Optional[date], future: bool,
         return _month(y, _month_num(g["mon"]))
     if kind == "year":
         return _year(int(g["y"]))
+    if kind == "zh_date":
+        if g.get("yo"):
+            return _year(int(g["yo"]))
+        mo = int(g["m"])
+        if g.get("y"):
+            return _day(int(g["y"]), mo, int(g["d"])) if g.get("d") else _month(int(g["y"]), mo)
+        if pub is None:
+            return None
+        if g.get("d"):
+            y = _year_for_day(mo, int(g["d"]), pub, future)
+            return _day(y, mo, int(g["d"])) if y is not None else None
+        return _month(_year_for_month(mo, pub, future), mo)
     if pub is None:
         return None
     if lead.startswith("since"):
@@ -210,6 +227,20 @@ def _resolve(kind: str, g: dict, pub: Optional[date], future: bool,
         else:
             y = _year_for_month(mo, pub, future)
         return _month(y, mo)
+    if kind == "zh_rel":
+        w = g["w"]
+        if w in ("去年", "今年", "明年"):
+            return _year(pub.year + {"去年": -1, "今年": 0, "明年": 1}[w])
+        if w.endswith("月"):
+            delta = -1 if w.startswith("上") else (1 if w.startswith("下") else 0)
+            return _month(*_add_months(pub.year, pub.month, delta))
+        if w.endswith("周"):
+            delta = -1 if w.startswith("上") else (1 if w.startswith("下") else 0)
+            if delta == 0:
+                return _month(pub.year, pub.month)
+            return _month_of_week(pub - timedelta(days=pub.weekday()) + timedelta(weeks=delta))
+        d = pub + timedelta(days={"前天": -2, "昨天": -1, "今天": 0, "明天": 1}[w])
+        return _day(d.year, d.month, d.day)
     if kind == "today":
         offset = {"today": 0, "yesterday": -1, "tomorrow": 1}[g["w"].lower()]
         d = pub + timedelta(days=offset)
@@ -340,6 +371,10 @@ def _needed_kinds(text: str) -> set[str]:
     has_digit = bool(_DIGIT_RE.search(text))
     if has_digit:
         kinds |= {"iso", "iso_month", "numeric", "d_m_y", "d_m", "year"}
+    if has_digit and ("月" in text or "年" in text):
+        kinds.add("zh_date")
+    if any(w in text for w in ("年", "月", "周", "天")):
+        kinds.add("zh_rel")
     if has_digit or "rel_unit" in kinds or any(w in text for w in ("May", "June", "July", "March",
                                                                    "April", "August", "January",
                                                                    "February", "ber")):

@@ -134,3 +134,23 @@ def test_leading_words_belong_to_the_date_only_when_they_qualify_it():
     assert [text[s:e] for s, e, _ in found] == ["2019", "by the end of March", "since early 2020",
                                                 "on Tuesday, Feb. 22"]
     assert [d.value for _, _, d in found] == ["2019", "2022-03", "2020", "2022-02-22"]
+
+
+@pytest.mark.parametrize("text,value,precision", [
+    ("快手于2022年3月1日起屏蔽外链", "2022-03-01", "day"),
+    ("3月1日起", "2022-03-01", "day"),
+    ("2021年12月", "2021-12", "month"),
+    ("2019年", "2019", "year"),
+    ("去年被罚款", "2021", "year"),
+    ("上个月", "2022-01", "month"),
+    ("昨天宣布", "2022-02-23", "day"),
+])
+def test_chinese_dates(text, value, precision):
+    got = resolve_date(text, PUB)
+    assert got is not None and (got.value, got.precision) == (value, precision)
+
+
+def test_chinese_relative_dates_need_published():
+    assert resolve_date("去年", None) is None
+    assert resolve_date("2021年12月", None).value == "2021-12"
+    assert find_dates("90年代", PUB) == []

@@ -24,14 +24,17 @@ def _nlp_settings():
         return NlpSettings()
 
 
-def iter_inputs(path: Path, published: Optional[str] = None) -> Iterator["DocInput"]:
-    """Documents from a JSONL file, a text file, or a folder of both; bad lines are skipped."""
+def iter_inputs(path: Path, published: Optional[str] = None,
+                skipped: Optional[list[str]] = None) -> Iterator["DocInput"]:
+    """Documents from a JSONL file, a text file, or a folder of both; bad lines are skipped
+    (and noted in `skipped`)."""
+    skipped = skipped if skipped is not None else []
     from trustwatch.records import DocInput
 
     if path.is_dir():
         for child in sorted(path.rglob("*")):
             if child.is_file() and child.suffix.lower() in (".jsonl", ".txt"):
-                yield from iter_inputs(child, published)
+                yield from iter_inputs(child, published, skipped)
         return
     if path.suffix.lower() == ".jsonl":
         with path.open(encoding="utf-8", errors="replace") as fh:
@@ -50,12 +53,13 @@ def iter_inputs(path: Path, published: Optional[str] = None) -> Iterator["DocInp
                                    published=row.get("published") or published,
                                    language=row.get("language"))
                 except Exception as exc:  # noqa: BLE001 - one bad line never stops the run
-                    log.warning("%s line %d skipped: %s", path, n, exc)
+                    skipped.append(f"{path} line {n}: {exc}")
+                    log.info("%s line %d skipped: %s", path, n, exc)
         return
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        log.warning("%s skipped: %s", path, exc)
+        skipped.append(f"{path}: {exc}")
         return
     yield DocInput(doc_id=path.stem, text=text, published=published)
 
@@ -79,9 +83,10 @@ def extract_command(
 
     docs_seen = events_seen = 0
     rows = []
+    skipped: list[str] = []
     out = sys.stdout
     try:
-        for doc, events in extract_docs(iter_inputs(input, published),
+        for doc, events in extract_docs(iter_inputs(input, published, skipped),
                                         model=model or settings.model,
                                         n_process=n_process or settings.n_process,
                                         batch_size=batch_size or settings.batch_size,
@@ -101,7 +106,11 @@ def extract_command(
         fail(f"cannot load the model or read input: {exc}")
     if format == "table":
         _print_table(rows)
-    typer.echo(f"done: {docs_seen} documents, {events_seen} events", err=True)
+    for line in skipped[:20]:
+        typer.echo(f"skipped {line}", err=True)
+    if len(skipped) > 20:
+        typer.echo(f"… and {len(skipped) - 20} more skipped inputs", err=True)
+    typer.echo(f"done: {docs_seen} documents, {events_seen} events, {len(skipped)} inputs skipped", err=True)
 
 
 def _print_table(events) -> None:
