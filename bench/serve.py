@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/serve.py [--limit 120]
 
-Starts a feed server and `trustwatch serve` (which starts its own Prefect server), waits for
+Starts a feed server and `trustwatch serve` (which starts its own Prefect server, on the usual
+Prefect home unless --fresh-prefect-home), waits for
 the first scheduled `monitor` run to finish, prints its state and timings, then stops serve
 with SIGTERM and prints how it exited. Exit status 0 when a scheduled run completed within
 --limit seconds of serve's start.

@@ -899,7 +899,19 @@ class EventExtractor:
                     if prep.lower_ in ("along", "together"):
                         objs = [w for w in prep.subtree if w.dep_ == "pobj"][:1]
                         put(roles.get("nsubjpass" if passive else "nsubj"), objs)
-            put(roles.get("dobj"), _children(token, ("dobj",)))
+            dobjs = _children(token, ("dobj",))
+            before = len(targets)
+            put(roles.get("dobj"), dobjs)
+            if roles.get("dobj") == "target" and not any(t.named for t in targets[before:]) and any(
+                    d.lower_ in ctx.lex.sets["containers"] or d.lemma_.lower() in ctx.lex.sets["containers"]
+                    for d in dobjs):
+                # "blocking links to Taobao": the owner hangs on the verb, not on "links"
+                owners: list[Token] = []
+                for prep in ("to", "on", "for", "from", "of"):
+                    owners += _prep_objects(token, prep)
+                if owners:
+                    del targets[before:]
+                    put("target", owners)
             put(roles.get("dative"), _children(token, ("dative",)))
             if passive or token.tag_ == "VBN":
                 for agent in _children(token, ("agent",)):
