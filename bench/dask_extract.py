@@ -47,6 +47,18 @@ def documents(n: int):
     return docs, origin
 
 
+def extractor_fingerprint() -> str:
+    """Hash of the extractor's code and data: the comparison is only meaningful if it held still."""
+    from importlib import resources
+
+    root = Path(str(resources.files("trustwatch.nlp")))
+    digest = hashlib.sha1()
+    for f in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(f.relative_to(root)).encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=120)
@@ -75,14 +87,24 @@ def main() -> int:
             merge_documents(con, docs)
         print(f"documents: {origin}; batches of {args.batch}; Dask workers: {args.workers}; "
               f"hand-over: {'Dask results' if args.in_memory else 'Parquet files'}")
+        before = extractor_fingerprint()
         with prefect_test_harness(server_startup_timeout=300):
             result = compare_runners(str(cfg), folder / "tw.duckdb", workers=args.workers, batch=args.batch,
                                      exchange_dir=None if args.in_memory else str(folder / "exchange"))
+        after = extractor_fingerprint()
+    if before != after:
+        print(f"WARNING: the extractor's code or data changed during the benchmark ({before} -> {after}); "
+              "the two runs used different extractors. Run it again.")
     for label in ("single", "dask"):
         r = result[label]
         print(f"{label:>6}: state={r['state']} documents={r['documents']} batches={r['batches']} "
               f"events={r['events']} seconds={r['seconds']}")
     print(f"same events: {result['equal']}")
+    if not result["equal"]:
+        single, dask = set(result["single"]["rows"]), set(result["dask"]["rows"])
+        for label, rows in (("only single", single - dask), ("only dask", dask - single)):
+            for row in sorted(rows)[:5]:
+                print(f"{label}: {row}")
     return 0 if result["equal"] else 1
 
 

@@ -11,6 +11,7 @@ largest size, the median time of a `timeline` query filtered by one actor and on
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import resource
 import shutil
@@ -45,13 +46,13 @@ def synthetic(n_events: int, seed: int = 7):
     targets = party_names(max(50, n_events // 40), "Platform")
     actors = party_names(max(20, n_events // 400), "Authority")
     sources = [f"outlet-{i:02d}" for i in range(40)]
-    weights = [1.0 / (i + 1) ** 0.8 for i in range(len(targets))]
+    cum_weights = list(itertools.accumulate(1.0 / (i + 1) ** 0.8 for i in range(len(targets))))
     made = 0
     doc_seq = 0
     docs, events = [], []
     while made < n_events:
         type_ = rng.choice(TYPES)
-        target = rng.choices(targets, weights)[0]
+        target = rng.choices(targets, cum_weights=cum_weights)[0]
         actor = rng.choice(actors) if type_ not in KEY_IS_ACTOR else target
         other = rng.choice(actors) if type_ in KEY_IS_ACTOR else target
         day = START + timedelta(days=rng.randrange(DAYS))

@@ -61,6 +61,7 @@ class TriggerEntry:
     misconduct_only: bool = False
     subject_words: tuple[str, ...] = ()
     no_pronoun_target: bool = False
+    target_heads: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, d: dict) -> "TriggerEntry":
@@ -77,9 +78,11 @@ class TriggerEntry:
             misconduct_only=bool(d.get("misconduct_only", False)),
             subject_words=tuple(d.get("subject_words", ())),
             no_pronoun_target=bool(d.get("no_pronoun_target", False)),
+            target_heads=frozenset(d.get("target_heads", ())),
         )
 
 
+_NOMINAL_DEPS = frozenset({"pobj", "dobj", "nsubj", "nsubjpass", "attr", "conj"})
 _POS_GROUPS = {"VERB": ("VERB", "AUX"), "NOUN": ("NOUN", "PROPN"), "ADJ": ("ADJ",), "ADV": ("ADV",)}
 
 
@@ -105,7 +108,10 @@ class Lexicon:
     def candidates(self, token: Token) -> list[TriggerEntry]:
         """Entries whose form matches the token (lower-cased text or lemma) and part of speech."""
         found = self.by_form.get(token.lower_) or self.by_form.get(token.lemma_.lower()) or []
-        return [e for e in found if token.pos_ in _POS_GROUPS.get(e.pos, (e.pos,))]
+        pos = token.pos_
+        if pos == "ADJ" and token.dep_ in _NOMINAL_DEPS:
+            pos = "NOUN"  # "hit with a €1.8 billion fine": the tagger's ADJ used as a noun
+        return [e for e in found if pos in _POS_GROUPS.get(e.pos, (e.pos,))]
 
 
 def _data_text(name: str) -> str:
@@ -369,6 +375,8 @@ class DocContext:
                      or bool(words & self.lex.sets.get("authority_words", frozenset())))
         if kind == "authority":
             return authority or label == "GPE"
+        if kind == "org_any":
+            return label != "GPE" or authority
         return not authority and not (label == "GPE" and kind != "org_noun")
 
 
@@ -383,6 +391,11 @@ def _np_span(head: Token) -> Span:
     for child in head.rights:
         if child.dep_ in ("compound", "case") and child.i == end:
             end = child.i + 1
+        elif child.dep_ == "prep" and child.lower_ in ("of", "behind", "for") and child.i == end \
+                and child.right_edge.i - start < 10 \
+                and any(t.pos_ == "PROPN" for t in child.subtree):
+            # "the tax departments of Guangzhou city", "the developer behind Crimson Desert"
+            end = child.right_edge.i + 1
     return head.doc[start:end]
 
 
@@ -393,7 +406,7 @@ def _is_anaphor(head: Token, lex: Lexicon) -> Optional[str]:
         if low in lex.person_anaphors:
             return "person"
         if low in lex.org_anaphors:
-            return "org"
+            return "org_any"  # "it" may be a company or an authority
         return None
     if head.pos_ == "NOUN" and any(c.lower_ in ("the", "this", "that", "its", "their")
                                    for c in head.lefts if c.dep_ in ("det", "poss")):
@@ -427,6 +440,14 @@ def resolve_parties(token: Token, ctx: DocContext, depth: int = 0, with_conj: bo
     container's owner ("links to Taobao", "Pingrong's accounts", "the likes of Apple")."""
     if depth > 3:
         return []
+    # "Pingrong's Kuaishou and Weibo accounts": the accounts' owner, not the platforms
+    conj_all = [token] + list(token.conjuncts)
+    if any(t.lower_ in ctx.lex.sets["platform_containers"] for t in conj_all):
+        for child in token.children:
+            if child.dep_ == "poss" and (child.i in ctx.ent_of or child.pos_ == "PROPN"):
+                found = resolve_parties(child, ctx, depth + 1, with_conj=False)
+                if found:
+                    return found
     heads = [token]
     if with_conj:
         heads += [c for c in token.conjuncts if c.i != token.i]
@@ -492,6 +513,13 @@ def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
     for child in head.children:
         if child.dep_ in ("appos", "npadvmod") and (child.i in ctx.ent_of or child.pos_ == "PROPN"):
             return resolve_parties(child, ctx, depth + 1)
+    # "59 Chinese apps including TikTok and WeChat": the named examples
+    for child in head.children:
+        if child.dep_ == "prep" and child.lower_ in ("including", "like", "notably"):
+            examples = [g for g in child.children if g.dep_ == "pobj"]
+            named = [p for g in examples for p in resolve_parties(g, ctx, depth + 1) if p.named]
+            if named:
+                return named
     low = head.lower_
     if low in lex.sets["containers"] or head.lemma_.lower() in lex.sets["containers"]:
         # whose container: possessor, proper-noun compound, or of/to/on/from/belonging to
@@ -502,7 +530,13 @@ def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
                 found = resolve_parties(child, ctx, depth + 1)
                 if found:
                     return found
-        named_compounds = [c for c in head.lefts if c.dep_ == "compound" and c.i in ctx.ent_of]
+        named_compounds = [c for c in head.lefts if c.dep_ == "compound"
+                           and (c.i in ctx.ent_of or c.pos_ == "PROPN")]
+        if named_compounds and low not in lex.sets["platform_containers"]:
+            # "JD links", "Lycos Europe site": the named owner; but "YouTube accounts" name a platform
+            owner = named_compounds[-1]
+            if owner.i in ctx.ent_of:
+                return [ctx.party_from_ent(ctx.ent_of[owner.i])]
         for child in head.children:
             if child.dep_ == "prep" and child.lower_ in ("to", "of", "on", "from", "at", "for"):
                 for pobj in child.children:
@@ -767,11 +801,14 @@ class EventExtractor:
             entries = self.lex.candidates(token)
             if not entries:
                 continue
+            done: set[str] = set()
             for entry in entries:
+                if entry.type in done:
+                    continue
                 m = self._mention(token, entry, ctx)
                 if m is not None:
                     mentions.append(m)
-                    break
+                    done.add(entry.type)
         events: list[dict] = []
         sent_cache: dict[int, tuple[list, list]] = {}
         for m in mentions:
@@ -871,7 +908,10 @@ class EventExtractor:
                 elif role == "target":
                     targets.extend(parties)
                 elif role == "actor_place":
-                    place_actors.extend(p for p in parties if p.label in ctx.lex.sets["place_labels"])
+                    place_actors.extend(p for p in parties if p.label in ctx.lex.sets["place_labels"]
+                                        or actor_kind(p.id) in ("government", "regulator"))
+                elif role == "actor_named":
+                    actors.extend(p for p in parties if p.named)
                 elif role == "target_or_actor":
                     targets.extend(parties)
                 elif role == "actor_or_target":
@@ -951,7 +991,7 @@ class EventExtractor:
                         put(roles.get("poss"), [child])
             # light verb: "X imposed a fine", "X suffered a breach", "Y faces a probe"
             rel = token.head if token.dep_ == "compound" else token
-            direct = rel.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "oprd", "dative") or (
+            direct = rel.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "oprd", "dative", "acomp") or (
                 rel.dep_ == "pobj" and rel.head.head == clause
                 and token.head.lower_ in ("in", "with", "to", "into", "under", "by", "for"))
             if clause is not None and clause.i != token.i and direct:
@@ -976,17 +1016,23 @@ class EventExtractor:
                         if prep[5:] in ("against", "on", "into", "at", "to", "from", "with"):
                             put(role, _prep_objects(clause, prep[5:]))
                 for agent in _children(clause, ("agent",)):
-                    if relation in ("nsubjpass",):
+                    # "the fine was imposed by X"; "Apple was hit with a fine by the EU"
+                    if relation == "nsubjpass" or (relation == "pobj" and passive
+                                                   and rel.head.dep_ != "agent"):
                         put("actor", _children(agent, ("pobj",)))
-                    elif relation == "pobj" and token.head.dep_ == "agent":
-                        pass
                 # "was hit by a data breach": trigger under the agent of a passive verb
                 if relation == "pobj" and token.head.dep_ == "agent" and subj is not None and passive:
                     put("target", [subj])
         for prep, role in roles.items():
             if prep.startswith("prep:"):
                 put(role, _prep_objects(token, prep[5:]))
-        if entry.type == "BREACH" and not targets:
+                if not is_verb:
+                    # "a fine of 10 million euros on TikTok": the role hangs on the sum
+                    for of in _prep_objects(token, "of"):
+                        if of.ent_type_ in ("MONEY", "CARDINAL", "QUANTITY") or of.like_num \
+                                or of.lemma_.lower() in ("euro", "dollar", "pound", "yuan", "million", "billion"):
+                            put(role, _prep_objects(of, prep[5:]))
+        if entry.type == "BREACH" and not any(t.named for t in targets):
             # "Staylane said hackers stole guests' data in a breach": the speaker is the victim
             cur = token
             for _ in range(6):
@@ -1025,6 +1071,9 @@ class EventExtractor:
         keys = [k for k in keys if _good_key(k, entry, lex)]
         if not keys:
             return []
+        if entry.target_heads and not any(_words(t.text)[-1:] and _words(t.text)[-1] in entry.target_heads
+                                          for t in m.targets):
+            return []  # "paid $10m to drivers" is compensation; "paid $10m to settle" is not
         if sporty and m.type != "BREACH":
             # sports coverage: bans of athletes, blocked shots and players' apologies
             if not any(k.label == ACTOR_LABEL and actor_kind(k.id) != "person" for k in keys):
@@ -1222,7 +1271,7 @@ def _date_near(m: Mention, sent: Span, published: Optional[date], cache: dict) -
     trig = m.trigger.idx - base
     scope = m.clause if m.clause is not None else m.trigger
     for _ in range(3):  # "will begin blocking … starting March 1": the date hangs on "begin"
-        if scope.dep_ in ("xcomp", "ccomp") and scope.head.i != scope.i:
+        if scope.dep_ == "xcomp" and scope.head.i != scope.i:
             scope = scope.head
         else:
             break

@@ -102,8 +102,14 @@ def process(config: Config, con: Optional[duckdb.DuckDBPyConnection] = None, lim
             batch = pending[start:start + load_batch]
             inputs = document_inputs(con, batch, config.nlp.max_chars)
             events: list[Event] = []
-            for doc, doc_events in run(inputs):
-                events.extend(e for e in doc_events if e.doc_id == doc.doc_id)
+            try:
+                for doc, doc_events in run(inputs):
+                    events.extend(e for e in doc_events if e.doc_id == doc.doc_id)
+            except Exception as exc:  # noqa: BLE001  the batch stays pending for the next run
+                log.exception("extraction failed for a batch of %d documents", len(batch))
+                report.errors.append(f"extraction failed for {len(batch)} documents "
+                                     f"({batch[0]} ...): {exc}")
+                continue
             loaded = load_events(con, batch, events, version)
             report.documents += loaded.documents
             report.events += loaded.events

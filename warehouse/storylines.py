@@ -2,9 +2,11 @@
 
 A block, a fine, an apology, a refund and an account ban involving the same platform or
 person within weeks are one story. Parties link incidents only where they are what the story
-is about: the authority that imposes a fine, opens a probe or brings a suit is left out
-(otherwise one busy regulator would tie every story of a season together), as is any actor
-the gazetteer classes as a regulator, court or government.
+is about: the key party of each incident (who is fined, blocked, banned; who apologizes or
+pays) and the platform that blocks or bans. Left out are the authority that fines, probes or
+sues, any actor the gazetteer classes as a regulator, court or government, accusers and
+attackers (one busy regulator or consumer group would otherwise tie every story of a season
+together), and the receivers of apologies and refunds ("buyers", "parents").
 """
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ import pyarrow as pa
 
 from trustwatch.warehouse.incidents import Incident
 
-#: types whose actor is an authority acting on the story, not a party to it
-AUTHORITY_ACTOR_TYPES = frozenset({"FINE", "INVESTIGATION", "LAWSUIT"})
+#: types whose actor (beside the key party) is a party to the story: the platform acting
+ACTOR_LINK_TYPES = frozenset({"BLOCK", "BAN"})
 AUTHORITY_KINDS = frozenset({"regulator", "court", "government", "authority", "state", "agency",
                              "legislature", "police", "tax"})
 #: the usual order of a story, used only between incidents of the same day
@@ -28,10 +30,8 @@ TYPE_ORDER = {t: n for n, t in enumerate(
 
 def linking_parties(inc: Incident, actor_kinds: dict[str, str]) -> list[str]:
     """The parties through which this incident joins a storyline."""
-    parties = []
-    if inc.target_id:
-        parties.append(inc.target_id)
-    if inc.actor_id and inc.type not in AUTHORITY_ACTOR_TYPES and \
+    parties = [inc.key_party] if inc.key_party else []
+    if inc.type in ACTOR_LINK_TYPES and inc.actor_id and inc.actor_id not in parties and \
             (actor_kinds.get(inc.actor_id) or "").lower() not in AUTHORITY_KINDS:
         parties.append(inc.actor_id)
     return parties

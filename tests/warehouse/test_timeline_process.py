@@ -142,3 +142,25 @@ def test_a_loader_killed_mid_load_leaves_the_warehouse_as_before_that_load(tmp_p
     finally:
         con.close()
     assert len(completed["events"]) == len({r[0] for r in completed["events"]})  # no event twice
+
+
+def test_a_failing_batch_is_reported_and_left_for_the_next_run(tmp_path):
+    db = tmp_path / "wh.duckdb"
+    con = fixture_warehouse(db)
+    version, good = fixture_extractor()
+
+    def flaky(docs):
+        docs = list(docs)
+        if any(d.doc_id == "fx-kuaishou-b" for d in docs):
+            raise RuntimeError("model crashed")
+        return good(docs)
+
+    try:
+        report = process(_config(db), con, extractor=(version, flaky), load_batch=1)
+        assert report.documents == 2 and len(report.errors) == 1 and "model crashed" in report.errors[0]
+        pending = con.execute("SELECT doc_id FROM documents WHERE extractor_version IS NULL").fetchall()
+        assert pending == [("fx-kuaishou-b",)]
+        again = process(_config(db), con, extractor=(version, good), load_batch=1)
+        assert again.documents == 1 and not again.errors
+    finally:
+        con.close()

@@ -53,11 +53,15 @@ def _write_table(table, format_: str, output: Optional[str]) -> None:
 
     view = Table(show_lines=False)
     for name in table.column_names:
-        view.add_column(name, overflow="fold")
+        short = name.endswith("_id") or name.endswith("date") or name in ("type", "status")
+        view.add_column(name, overflow="fold", no_wrap=short)
     for row in table.to_pylist():
         view.add_row(*("" if v is None else str(v) for v in row.values()))
-    console = Console(file=open(output, "w", encoding="utf-8") if output else None, width=200 if output else None)
+    out = open(output, "w", encoding="utf-8") if output else None
+    console = Console(file=out, width=200 if (output or not sys.stdout.isatty()) else None)
     console.print(view)
+    if out:
+        out.close()
     typer.echo(f"{table.num_rows} row{'s' if table.num_rows != 1 else ''}", err=True)
 
 
