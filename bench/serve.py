@@ -34,9 +34,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def finished_runs(api: str) -> list[dict]:
+def finished_runs(api: str, types=("COMPLETED", "FAILED", "CRASHED", "CANCELLED")) -> list[dict]:
     body = json.dumps({"deployments": {"name": {"any_": ["trustwatch-monitor"]}},
-                       "flow_runs": {"state": {"type": {"any_": ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]}}},
+                       "flow_runs": {"state": {"type": {"any_": list(types)}}},
                        "limit": 10}).encode()
     req = urllib.request.Request(f"{api}/flow_runs/filter", data=body, headers={"Content-Type": "application/json"})
     try:
@@ -49,6 +49,8 @@ def finished_runs(api: str) -> list[dict]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=float, default=120.0, help="seconds allowed for a scheduled run")
+    parser.add_argument("--stop-during-run", action="store_true",
+                        help="send SIGTERM while the scheduled run is running and show how it ended")
     parser.add_argument("--fresh-prefect-home", action="store_true",
                         help="start from an empty Prefect database (slower: it is created first)")
     args = parser.parse_args()
@@ -84,6 +86,12 @@ def main() -> int:
                             ready = time.monotonic() - started
                     except OSError:
                         pass
+                if args.stop_during_run and ready is not None:
+                    running = finished_runs(api, ("RUNNING",))
+                    if running:
+                        time.sleep(8)  # into the crawl, where a stop must not lose anything
+                        run = running[0]
+                        break
                 runs = finished_runs(api) if ready is not None else []
                 if runs:
                     run = runs[0]
@@ -99,6 +107,8 @@ def main() -> int:
                 code = "killed after 90s"
             log.close()
         print(f"serve: Prefect API ready after {ready:.1f}s" if ready is not None else "serve: API never ready")
+        if args.stop_during_run:
+            return report_stop(folder, run, code)
         if run is None:
             print(f"no scheduled monitor run finished within {elapsed:.0f}s")
             print((folder / "serve.log").read_text(errors="replace")[-3000:])
@@ -111,6 +121,25 @@ def main() -> int:
         ok = run["state_type"] == "COMPLETED" and elapsed <= args.limit
         print("within the limit: " + ("yes" if ok else "no"))
         return 0 if ok else 1
+
+
+def report_stop(folder: Path, run, code) -> int:
+    """After SIGTERM during a run: how serve exited and what the warehouse says about the run."""
+    import duckdb
+
+    from trustwatch.flows.locking import WriterLock
+
+    print(f"SIGTERM sent while run {run['name'] if run else '?'} was running; serve exit status {code}")
+    db = folder / "tw.duckdb"
+    with WriterLock.for_warehouse(db, timeout=5):
+        con = duckdb.connect(str(db), read_only=True)
+        rows = con.execute("SELECT run_id, state, errors FROM runs ORDER BY started_at").fetchall()
+        docs = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
+        con.close()
+    print(f"warehouse lock free; documents stored: {docs}")
+    for run_id, state, errors in rows:
+        print(f"runs row {run_id}: {state} {errors}")
+    return 0 if code == 0 and rows and rows[-1][1] in ("STOPPED", "COMPLETED", "PARTIAL") else 1
 
 
 if __name__ == "__main__":

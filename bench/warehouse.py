@@ -64,12 +64,16 @@ def synthetic(n_events: int, seed: int = 7):
                 + timedelta(minutes=rng.randrange(1440))
             docs.append((doc_id, rng.choice(sources), published))
             dated = rng.random() < 0.7
-            events.append(Event(
+            # model_construct: the records the extractor would hand over, without re-validating
+            # a million synthetic values (that cost belongs to the extractor, not the warehouse)
+            events.append(Event.model_construct(
                 doc_id=doc_id, type=type_, status="planned" if rng.random() < 0.05 else "asserted",
-                actor=Party(text=actor), target=Party(text=other if type_ in KEY_IS_ACTOR else target),
-                amount=Amount(value=amount, currency="USD", text=f"${amount:,.0f}") if amount else None,
-                date=EventDate(value=day.isoformat(), precision="day", text="on that day") if dated else None,
-                sentence=f"{actor} {type_.lower()} {target} on {day.isoformat()}.",
+                actor=Party.model_construct(text=actor, id=None),
+                target=Party.model_construct(text=other if type_ in KEY_IS_ACTOR else target, id=None),
+                amount=Amount.model_construct(value=amount, currency="USD", text=f"${amount:,.0f}") if amount else None,
+                date=EventDate.model_construct(value=day.isoformat(), precision="day", text="on that day")
+                if dated else None,
+                reason=None, trigger="", sentence=f"{actor} {type_.lower()} {target} on {day.isoformat()}.",
                 start=rng.randrange(2000), end=2100, confidence=0.7,
             ))
             made += 1

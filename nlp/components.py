@@ -319,6 +319,12 @@ class DocContext:
             if m.start < floor:
                 break
             if m.end <= token.i and self._fits(m, kind):
+                if kind != "org_any" and kind != "person" and m.root.dep_ in ("nsubj", "nsubjpass") \
+                        and m.sent.start == token.sent.start and _dominates(m.root.head, token):
+                    # "Cloudflare claims that … the startup will …": a description in the
+                    # subject's own complement names someone else
+                    idx -= 1
+                    continue
                 key = m.ent_id_ or m.text.lower()
                 if first is None:
                     first = m
@@ -378,6 +384,17 @@ class DocContext:
         if kind == "org_any":
             return label != "GPE" or authority
         return not authority and not (label == "GPE" and kind != "org_noun")
+
+
+def _dominates(head: Token, token: Token) -> bool:
+    cur = token
+    for _ in range(30):
+        if cur.i == head.i:
+            return True
+        if cur.head.i == cur.i:
+            return False
+        cur = cur.head
+    return False
 
 
 def _np_span(head: Token) -> Span:
@@ -943,8 +960,8 @@ class EventExtractor:
             before = len(targets)
             put(roles.get("dobj"), dobjs)
             if roles.get("dobj") == "target" and not any(t.named for t in targets[before:]) and any(
-                    d.lower_ in ctx.lex.sets["containers"] or d.lemma_.lower() in ctx.lex.sets["containers"]
-                    for d in dobjs):
+                    (d.lower_ in ctx.lex.sets["containers"] or d.lemma_.lower() in ctx.lex.sets["containers"])
+                    and d.lower_ not in ctx.lex.sets["platform_containers"] for d in dobjs):
                 # "blocking links to Taobao": the owner hangs on the verb, not on "links"
                 owners: list[Token] = []
                 for prep in ("to", "on", "for", "from", "of"):

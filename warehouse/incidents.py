@@ -89,7 +89,7 @@ class Incident:
     n_documents: int
     n_sources: int
     sources: list[str]
-    headline: Optional[str]
+    headline_event: Optional[str]      # the report whose sentence is the headline
     amount_disputed: bool
     date_disputed: bool
     disagreements: Optional[dict]
@@ -177,7 +177,7 @@ def amounts_compatible(a: Optional[tuple[float, str]], b: Optional[tuple[float, 
 _EVENT_QUERY = """
 SELECT e.event_id, e.doc_id, e.type, e.status, e.actor_id, e.actor_text, e.target_id,
        e.target_text, e.amount_value, e.amount_currency, e.amount_text, e.event_date,
-       e.date_precision, e.sentence, e.start_char, e.confidence, d.published, d.source
+       e.date_precision, e.start_char, e.confidence, d.published, d.source
 FROM events e LEFT JOIN documents d ON d.doc_id = e.doc_id
 WHERE e.status IN (SELECT unnest(?::VARCHAR[]))
 """
@@ -376,7 +376,7 @@ def compose_incident(cols: dict[str, list], members: list[int]) -> Incident:
         date_end=chosen_date["range"][1] if chosen_date else None,
         first_seen=min(seen) if seen else None, last_seen=max(seen) if seen else None,
         n_documents=len(docs), n_sources=len(sources), sources=sources,
-        headline=cols["sentence"][best],
+        headline_event=cols["event_id"][best],
         amount_disputed=amount_disputed, date_disputed=date_disputed,
         disagreements=disagreements or None,
         event_ids=[cols["event_id"][i] for i in members],
@@ -400,7 +400,7 @@ def _single_report(cols: dict[str, list], i: int, key_is_actor: bool) -> Inciden
         date_precision=(cols["date_precision"][i] or _precision(cols["event_date"][i])) if rng else None,
         date_start=rng[0] if rng else None, date_end=rng[1] if rng else None,
         first_seen=pub, last_seen=pub, n_documents=1, n_sources=1 if source is not None else 0,
-        sources=[source] if source is not None else [], headline=cols["sentence"][i],
+        sources=[source] if source is not None else [], headline_event=cols["event_id"][i],
         amount_disputed=False, date_disputed=False, disagreements=None, event_ids=[cols["event_id"][i]],
     )
 
@@ -455,7 +455,7 @@ _INCIDENT_SCHEMA = pa.schema([
     ("amount_text", pa.string()), ("event_date", pa.string()), ("date_precision", pa.string()),
     ("date_start", pa.date32()), ("date_end", pa.date32()), ("first_seen", pa.timestamp("us")),
     ("last_seen", pa.timestamp("us")), ("n_documents", pa.int32()), ("n_sources", pa.int32()),
-    ("sources", pa.list_(pa.string())), ("headline", pa.string()), ("amount_disputed", pa.bool_()),
+    ("sources", pa.list_(pa.string())), ("headline_event", pa.string()), ("amount_disputed", pa.bool_()),
     ("date_disputed", pa.bool_()), ("disagreements", pa.string()), ("key_party", pa.string()),
     ("storyline_id", pa.string()), ("storyline_seq", pa.int32()), ("sort_date", pa.date32()),
 ])
@@ -486,7 +486,9 @@ def build_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
         "event_id": pa.array([e for inc in incidents for e in inc.event_ids], pa.string()),
     })
     story_table = storylines_table(storylines)
-    names = ", ".join(_INCIDENT_SCHEMA.names)
+    columns = [n for n in _INCIDENT_SCHEMA.names if n != "headline_event"]
+    names = ", ".join(columns)
+    selected = ", ".join(f"n.{c}" for c in columns)
     con.complete()  # a caller's unread result would block register()
     con.register("_new_incidents", inc_table)
     con.register("_new_incident_events", links)
@@ -497,9 +499,11 @@ def build_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
             con.execute("DELETE FROM incident_events").fetchall()
             con.execute("DELETE FROM incidents").fetchall()
             con.execute("DELETE FROM storylines").fetchall()
+            # the headline sentence joined here (not carried through Python), and rows written
             # in timeline order, so that date filters skip whole row groups
-            con.execute(f"INSERT INTO incidents ({names}) SELECT {names} FROM _new_incidents "
-                        "ORDER BY sort_date NULLS LAST, incident_id").fetchall()
+            con.execute(f"INSERT INTO incidents ({names}, headline) SELECT {selected}, e.sentence "
+                        "FROM _new_incidents n LEFT JOIN events e ON e.event_id = n.headline_event "
+                        "ORDER BY n.sort_date NULLS LAST, n.incident_id").fetchall()
             con.execute("INSERT INTO incident_events (incident_id, event_id) "
                         "SELECT incident_id, event_id FROM _new_incident_events").fetchall()
             story_cols = ", ".join(story_table.column_names)

@@ -85,3 +85,18 @@ def test_any_http_answer_is_not_a_network_failure(tmp_path, status):
 
 def test_a_crawl_without_fetch_records_is_not_called_a_network_failure(tmp_path):
     assert network_failure(_jsonl(tmp_path, {"type": "source", "name": "a", "ok": True}))[1] is None
+
+
+def test_only_network_errors_are_retried():
+    from prefect.states import Failed
+
+    from trustwatch.flows.crawling import NetworkError
+    from trustwatch.flows.tasks import retry_on_network_error
+
+    def decide(exc):
+        return retry_on_network_error(None, None, Failed(data=exc))
+
+    assert decide(NetworkError("a: connection refused")) is True
+    assert decide(SourceTimeout("a: crawl stopped after its 600s budget")) is False
+    assert decide(CrawlError("a: crawl process exited with 1")) is False
+    assert decide(ValueError("a bug")) is False

@@ -40,6 +40,8 @@ def test_reports_of_one_event_from_several_outlets_are_one_incident(tmp_path):
     assert row[4] is False and row[5] is False
     assert row[6] == ["outlet-a", "outlet-b", "outlet-c"]
     assert con.execute("SELECT count(*) FROM incident_events").fetchall()[0][0] == 3
+    headline = con.execute("SELECT headline FROM incidents").fetchall()[0][0]
+    assert headline in {r[0] for r in con.execute("SELECT sentence FROM events").fetchall()}
 
 
 def test_a_planned_block_and_its_taking_effect_are_one_incident(tmp_path):
