@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,9 +35,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def finished_runs(api: str, types=("COMPLETED", "FAILED", "CRASHED", "CANCELLED")) -> list[dict]:
+def finished_runs(api: str, since: str, types=("COMPLETED", "FAILED", "CRASHED", "CANCELLED")) -> list[dict]:
+    """Runs of the monitor deployment scheduled after `since` (ISO time), in the given states."""
     body = json.dumps({"deployments": {"name": {"any_": ["trustwatch-monitor"]}},
-                       "flow_runs": {"state": {"type": {"any_": list(types)}}},
+                       "flow_runs": {"state": {"type": {"any_": list(types)}},
+                                     "expected_start_time": {"after_": since}},
                        "limit": 10}).encode()
     req = urllib.request.Request(f"{api}/flow_runs/filter", data=body, headers={"Content-Type": "application/json"})
     try:
@@ -73,6 +76,7 @@ def main() -> int:
         env["PREFECT_RUNNER_POLL_FREQUENCY"] = "5"
         log = open(folder / "serve.log", "wb")
         started = time.monotonic()
+        since = datetime.now(timezone.utc).isoformat()
         trustwatch = str(Path(sys.executable).with_name("trustwatch"))
         serve = subprocess.Popen([trustwatch, "--config", str(cfg), "serve",
                                   "--port", str(port)], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -87,12 +91,12 @@ def main() -> int:
                     except OSError:
                         pass
                 if args.stop_during_run and ready is not None:
-                    running = finished_runs(api, ("RUNNING",))
+                    running = finished_runs(api, since, ("RUNNING",))
                     if running:
                         time.sleep(8)  # into the crawl, where a stop must not lose anything
                         run = running[0]
                         break
-                runs = finished_runs(api) if ready is not None else []
+                runs = finished_runs(api, since) if ready is not None else []
                 if runs:
                     run = runs[0]
                     break

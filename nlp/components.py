@@ -964,7 +964,7 @@ class EventExtractor:
                     and d.lower_ not in ctx.lex.sets["platform_containers"] for d in dobjs):
                 # "blocking links to Taobao": the owner hangs on the verb, not on "links"
                 owners: list[Token] = []
-                for prep in ("to", "on", "for", "from", "of"):
+                for prep in ("to", "on", "for", "of"):
                     owners += _prep_objects(token, prep)
                 if owners:
                     del targets[before:]
@@ -1086,6 +1086,9 @@ class EventExtractor:
         keys = m.actors if key_role == "actor" else m.targets
         others = m.targets if key_role == "actor" else m.actors
         keys = [k for k in keys if _good_key(k, entry, lex)]
+        if m.type == "BAN":
+            # "suspended sales of a drug", "banned from the case": not a ban of a party
+            keys = [k for k in keys if _words(k.text)[:1] and not set(_words(k.text)) & lex.sets["ban_non_targets"]]
         if not keys:
             return []
         if entry.target_heads and not any(_words(t.text)[-1:] and _words(t.text)[-1] in entry.target_heads
