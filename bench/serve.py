@@ -141,6 +141,8 @@ def report_stop(folder: Path, run, code) -> int:
         docs = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
         con.close()
     print(f"warehouse lock free; documents stored: {docs}")
+    left = [p for p in (folder / "tw.duckdb.spool" / "crawl").rglob("*") if p.is_file()]
+    print(f"left in the spool for the next run: {sorted(p.name for p in left)}")
     for run_id, state, errors in rows:
         print(f"runs row {run_id}: {state} {errors}")
     return 0 if code == 0 and rows and rows[-1][1] in ("STOPPED", "COMPLETED", "PARTIAL") else 1

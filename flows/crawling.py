@@ -172,8 +172,8 @@ def _publish(work: Path, db_path: str | Path, run_id: str) -> list[Path]:
 def mark_unloaded(db_path: str | Path, run_id: str) -> None:
     """Leave this run's crawls for the next run (it could not get the warehouse)."""
     folder = ready_dir(db_path, run_id)
-    if folder.is_dir():
-        (folder / ABANDONED_MARKER).write_text(run_id, encoding="utf-8")
+    folder.mkdir(parents=True, exist_ok=True)  # a crawl being stopped may still publish into it
+    (folder / ABANDONED_MARKER).write_text(run_id, encoding="utf-8")
 
 
 def discard_staging(db_path: str | Path, run_id: str) -> None:

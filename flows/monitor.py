@@ -108,6 +108,7 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
     sources = [config.source(n) for n in source_names] if source_names else config.enabled_sources()
     db_path = str(config.db_path)
     outcomes: dict[str, dict[str, Any]] = {}
+    stopped = True
     crawl = tasks.crawl_source.with_options(
         retries=max(0, network_retries),
         retry_delay_seconds=exponential_backoff(retry_backoff) if retry_backoff > 0 else 0)
@@ -125,13 +126,18 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
                 exc = state.result(raise_on_failure=False)
                 outcomes[source.name] = {"crawl_ok": False, "crawl_error": str(exc) or type(exc).__name__,
                                          "attempts": getattr(exc, "attempt", None)}
+        stopped = False
     finally:
         stop_crawls(run_id)
         discard_staging(db_path, run_id)
+        if stopped:  # what was already fetched is loaded by the next run
+            mark_unloaded(db_path, run_id)
     try:
         loaded = tasks.load_crawls(db_path, run_id, config.warehouse.lock_timeout, sources, stages)
-    except WriterLockTimeout as exc:
-        mark_unloaded(db_path, run_id)
+    except BaseException as exc:
+        mark_unloaded(db_path, run_id)  # the files not loaded yet wait for the next run
+        if not isinstance(exc, WriterLockTimeout):
+            raise
         rows = [_fetch_row(name, o, []) for name, o in outcomes.items()]
         return {"state": LOCKED, "message": str(exc), "sources": rows,
                 "errors": [{"message": str(exc)}], "sources_failed": sum(1 for r in rows if not r["ok"])}
@@ -380,7 +386,8 @@ def monitor(config_path: Optional[str] = None, db: Optional[str] = None, sources
                 summary["message"] = result.get("message")
                 break
     except BaseException as exc:
-        record.error("run", f"stopped: {type(exc).__name__}: {exc}")
+        record.error("run", f"stopped ({type(exc).__name__}{': ' + str(exc) if str(exc) else ''}); "
+                            "what was fetched and not loaded is loaded by the next run")
         end_run(db_path, min(timeout, 5.0), record.finish(STOPPED))
         raise
     final = (LOCKED if LOCKED in states else FAILED if FAILED in states

@@ -832,6 +832,7 @@ class EventExtractor:
             for ev in self._events_of(m, ctx, published, sent_cache, sporty):
                 if ev["confidence"] >= self.min_confidence:
                     events.append(ev)
+        events = _drop_generic_victims(events)
         merged = merge_events(events)
         return merged[: self.max_events_per_doc]
 
@@ -1130,7 +1131,7 @@ class EventExtractor:
                 out.append({
                     "type": m.type, "status": m.status,
                     "actor": actor.as_dict() if actor else None,
-                    "target": target.as_dict() if target else None,
+                    "target": dict(target.as_dict(), named=target.named) if target else None,
                     "amount": amount, "date": date_, "reason": m.reason,
                     "trigger": m.trigger.text, "sentence": sentence,
                     "start": start, "end": end, "confidence": conf,
@@ -1358,6 +1359,24 @@ def _contains(hay: list[str], needle: list[str]) -> bool:
 
 def _filled(ev: dict) -> int:
     return sum(1 for k in ("actor", "target", "amount", "date", "reason") if ev.get(k))
+
+
+def _drop_generic_victims(events: list[dict]) -> list[dict]:
+    """A breach sentence that names the breached company ("ABTA was hacked by X, who exposed
+    the details of 43,000 people") tells one breach: the people are its victims, not another."""
+    named_sents = {ev["start"] for ev in events
+                   if ev["type"] == "BREACH" and ev.get("target") and ev["target"].get("named")}
+    out = []
+    for ev in events:
+        tgt = ev.get("target") or {}
+        if ev["type"] == "BREACH" and not tgt.get("named") and ev["start"] in named_sents:
+            continue
+        out.append(ev)
+    for ev in out:
+        for role in ("actor", "target"):
+            if ev.get(role):
+                ev[role].pop("named", None)
+    return out
 
 
 def merge_events(events: list[dict]) -> list[dict]:

@@ -5,11 +5,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import typer
 
 from trustwatch.cli.app import app, fail, state
+
+if TYPE_CHECKING:
+    from trustwatch.records import DocInput
 
 log = logging.getLogger("trustwatch.extract")
 
@@ -86,7 +89,7 @@ def extract_command(
     skipped: list[str] = []
     out = sys.stdout
     try:
-        for doc, events in extract_docs(iter_inputs(input, published, skipped),
+        for _doc, events in extract_docs(iter_inputs(input, published, skipped),
                                         model=model or settings.model,
                                         n_process=n_process or settings.n_process,
                                         batch_size=batch_size or settings.batch_size,
