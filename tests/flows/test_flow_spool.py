@@ -3,10 +3,8 @@ the lock, and nothing is dropped when a file is bad or a run is cut short."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import time
 
 import pytest
 

@@ -93,7 +93,7 @@ def test_each_run_leaves_a_row_in_runs(two_runs):
 
 def test_each_run_publishes_incident_and_fetch_artifacts(two_runs):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     state, summary = two_runs["runs"][0]
     with get_client(sync_client=True) as client:
