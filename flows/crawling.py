@@ -42,14 +42,34 @@ class CrawlError(RuntimeError):
 class NetworkError(CrawlError):
     """No response at all from the source (refused, DNS, timeout): worth retrying later."""
 
+    #: the run whose retry budget a retry of this source draws on
+    run_id: Optional[str] = None
+
+    @property
+    def unresolved_host(self) -> bool:
+        """The host name did not resolve: a second try soon is the most worth making."""
+        text = str(self).lower()
+        return any(m in text for m in _DNS_MARKERS)
+
+
+_DNS_MARKERS = ("dns lookup failed", "cannotresolvehost", "name or service not known",
+                "no address associated", "nodename nor servname", "getaddrinfo failed", "no such host")
+
 
 class SourceTimeout(CrawlError):
     """The source's crawl ran past its time budget and was stopped."""
 
 
+#: crawl processes running at once in this process (each source is polite on its own; this
+#: bounds memory and CPU). A source waiting for its retry holds no slot.
+CRAWL_CONCURRENCY = 4
+_slots = threading.BoundedSemaphore(CRAWL_CONCURRENCY)
+
 #: crawl processes running, per run (one process may run several flows at once)
 _live: dict[int, tuple[str, subprocess.Popen]] = {}
 _live_guard = threading.Lock()
+#: runs being stopped: their sources still waiting for a slot do not start
+_stopping: set[str] = set()
 
 
 def staging_dir(db_path: str | Path, run_id: str) -> Path:
@@ -84,22 +104,46 @@ def _stop_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
 def stop_crawls(run_id: str) -> None:
     """Stop the crawl subprocesses still running for `run_id` (when the run is stopped)."""
     with _live_guard:
+        _stopping.add(run_id)
         procs = [proc for rid, proc in _live.values() if rid == run_id]
     for proc in procs:
         _stop_group(proc, grace=2.0)
 
 
+def forget_run(run_id: str) -> None:
+    """The run is over: drop what was kept to stop it."""
+    with _live_guard:
+        _stopping.discard(run_id)
+
+
+def _take_slot(run_id: str) -> bool:
+    """Wait for a crawl slot; False when the run is stopped meanwhile."""
+    while not _slots.acquire(timeout=0.5):
+        if run_id in _stopping:
+            return False
+    if run_id in _stopping:
+        _slots.release()
+        return False
+    return True
+
+
 def crawl_in_subprocess(config_json: Path, source: str, db_path: str | Path, run_id: str,
                         attempt: int, timeout: float, crawl_ref: Optional[str] = None) -> dict[str, Any]:
     """Crawl one source; return what was written. Raises NetworkError, SourceTimeout, CrawlError."""
-    work = staging_dir(db_path, run_id) / f"{source}.{attempt}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if not _take_slot(run_id):
+        raise CrawlError(f"{source}: not crawled, the run was stopped")
     try:
+        work = staging_dir(db_path, run_id) / f"{source}.{attempt}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
         return _crawl(config_json, source, db_path, run_id, attempt, timeout, crawl_ref, work)
     except CrawlError as exc:
         exc.attempt = attempt
+        if isinstance(exc, NetworkError):
+            exc.run_id = run_id
         raise
+    finally:
+        _slots.release()
 
 
 def _crawl(config_json, source, db_path, run_id, attempt, timeout, crawl_ref, work) -> dict[str, Any]:
@@ -130,6 +174,8 @@ def _crawl(config_json, source, db_path, run_id, attempt, timeout, crawl_ref, wo
     if proc.returncode != 0 or result is None:
         tail = _tail(work / STDERR_FILE)
         _publish(work, db_path, run_id)
+        if run_id in _stopping:
+            raise CrawlError(f"{source}: crawl stopped with the run")
         raise CrawlError(f"{source}: crawl process exited with {proc.returncode}: {tail}")
     published = _publish(work, db_path, run_id)
     if result.get("network_error"):

@@ -18,20 +18,20 @@ from typing import Any, Callable, Mapping, Optional
 from prefect import flow, unmapped
 from prefect.states import Cancelled, Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
 
 from trustwatch.config import Config, load_config
 from trustwatch.flows import tasks
-from trustwatch.flows.crawling import (discard_staging, mark_unloaded, staging_dir, stop_crawls,
-                                       write_config_snapshot)
+from trustwatch.flows.crawling import (discard_staging, forget_run, mark_unloaded, staging_dir,
+                                       stop_crawls, write_config_snapshot)
 from trustwatch.flows.locking import WriterLockTimeout
 from trustwatch.flows.runs import (COMPLETED, FAILED, LOCKED, PARTIAL, STOPPED, RunRecord, begin_run,
                                    end_run, publish_artifacts, spool_run)
 
 log = logging.getLogger(__name__)
 
-#: crawl subprocesses running at once (each source is polite on its own; this bounds memory)
-CRAWL_CONCURRENCY = 4
+#: threads for the crawl tasks: a source waiting for its retry holds a thread, not a crawl slot
+#: (at most `crawling.CRAWL_CONCURRENCY` crawl processes run at once)
+CRAWL_THREADS = 32
 #: documents per extraction batch (one task, one load transaction)
 EXTRACT_BATCH = 200
 REPORT_SUFFIXES = {"html": ".html", "pdf": ".pdf", "md": ".md", "csv": ".csv", "json": ".json"}
@@ -111,7 +111,8 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
     stopped = True
     crawl = tasks.crawl_source.with_options(
         retries=max(0, network_retries),
-        retry_delay_seconds=exponential_backoff(retry_backoff) if retry_backoff > 0 else 0)
+        retry_delay_seconds=tasks.retry_delays(retry_backoff, network_retries))
+    tasks.open_retry_budget(run_id, len(sources))
     try:
         config_json = write_config_snapshot(config, staging_dir(db_path, run_id))
         futures = crawl.map(config_json=unmapped(str(config_json)), source=[s.name for s in sources],
@@ -129,6 +130,8 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
         stopped = False
     finally:
         stop_crawls(run_id)
+        forget_run(run_id)
+        tasks.close_retry_budget(run_id)
         discard_staging(db_path, run_id)
         if stopped:  # what was already fetched is loaded by the next run
             mark_unloaded(db_path, run_id)
@@ -156,7 +159,8 @@ def _fetch_row(name: str, outcome: dict[str, Any], reports: list) -> dict[str, A
         row["fetches"] += getattr(sr, "fetches", 0)
     if reports and reports[-1].failed:  # the last attempt decides
         row["ok"] = False
-        errors.extend(reports[-1].errors)
+        if not row["error"]:  # a failed crawl's own message already says why, once
+            errors.extend(reports[-1].errors)
     if errors:
         row["error"] = "; ".join(filter(None, [row["error"], *errors]))[:1000]
     if not reports and row["ok"]:
@@ -190,7 +194,7 @@ def _ingest_summary(outcomes: dict[str, dict], loaded: list[dict], run_id: str) 
             "fetches": sum(r["fetches"] for r in rows), "sources": rows, "errors": errors}
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_CONCURRENCY))
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_THREADS))
 def ingest(config_path: Optional[str] = None, db: Optional[str] = None,
            sources: Optional[list[str]] = None,
            network_retries: int = tasks.DEFAULT_NETWORK_RETRIES,
@@ -413,12 +417,21 @@ def run_monitor_now(config: Config, sources: Optional[list[str]] = None, with_re
     """One `monitor` run in this process (Prefect's ephemeral mode unless a server is set)."""
     from trustwatch.flows.shutdown import raise_on_sigterm
 
+    from trustwatch.flows.ephemeral import start_detached_ephemeral_server
+
     for name in sources or []:
         config.source(name)  # KeyError names the unknown source before anything starts
     raise_on_sigterm()
-    state = monitor(config_path=str(config.path) if config.path else None, db=config.db_override,
-                    sources=sources or None, with_report=with_report, dask_workers=dask_workers,
-                    dask_address=dask_address, exchange_dir=exchange_dir, return_state=True)
+    try:
+        start_detached_ephemeral_server()
+        state = monitor(config_path=str(config.path) if config.path else None, db=config.db_override,
+                        sources=sources or None, with_report=with_report, dask_workers=dask_workers,
+                        dask_address=dask_address, exchange_dir=exchange_dir, return_state=True)
+    except (KeyboardInterrupt, SystemExit) as exc:
+        # the run recorded itself as STOPPED; what it fetched is loaded by the next run
+        how = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated"
+        return {"state": STOPPED, "message": f"run {how}; what was fetched and not loaded is "
+                                             "loaded by the next run"}
     result = state.result(raise_on_failure=False)
     if not isinstance(result, dict):
         result = {"state": FAILED, "message": f"{type(result).__name__}: {result}"}

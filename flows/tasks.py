@@ -7,35 +7,87 @@ submitted concurrently.
 """
 from __future__ import annotations
 
+import math
+import threading
+import time
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
-from prefect.tasks import exponential_backoff
 
 from trustwatch.flows.crawling import NetworkError, crawl_in_subprocess, load_spooled_crawls
 from trustwatch.flows.locking import warehouse_writer
 from trustwatch.flows.stages import resolve, stage_ref
 
+#: attempts after the first for a source that gave no response at all (refused, DNS, time-out)
 DEFAULT_NETWORK_RETRIES = 2
-DEFAULT_RETRY_BACKOFF = 30.0
+#: delay before the first retry; each later one waits four times longer (5 s, then 20 s)
+DEFAULT_RETRY_BACKOFF = 5.0
+RETRY_GROWTH = 4.0
+#: a run retries at most this share of its sources (at least MIN_RUN_RETRIES): when the
+#: network is down altogether, retrying every source only makes the run late
+RUN_RETRY_SHARE = 0.25
+MIN_RUN_RETRIES = 2
+#: no retry starts once the run's crawling has lasted this long (seconds)
+RUN_RETRY_WINDOW = 300.0
+
+
+def retry_delays(first: float, retries: int) -> list[float]:
+    """A short first retry, then longer ones: [first, first*4, first*16, ...]."""
+    return [first * RETRY_GROWTH ** i for i in range(max(0, retries))] if first > 0 else [0.0]
+
+
+class RetryBudget:
+    """How many network retries a run may still make, and until when."""
+
+    def __init__(self, sources: int, window: float = RUN_RETRY_WINDOW):
+        self.left = max(MIN_RUN_RETRIES, math.ceil(sources * RUN_RETRY_SHARE))
+        self.deadline = time.monotonic() + window
+        self.refused: list[str] = []
+        self._guard = threading.Lock()
+
+    def take(self, exc: NetworkError) -> bool:
+        with self._guard:
+            if exc.unresolved_host and exc.attempt > 1:
+                return False  # a host that does not resolve twice will not resolve this run
+            if self.left <= 0 or time.monotonic() > self.deadline:
+                return False
+            self.left -= 1
+            return True
+
+
+_budgets: dict[str, RetryBudget] = {}
+
+
+def open_retry_budget(run_id: str, sources: int) -> RetryBudget:
+    _budgets[run_id] = budget = RetryBudget(sources)
+    return budget
+
+
+def close_retry_budget(run_id: str) -> None:
+    _budgets.pop(run_id, None)
 
 
 def retry_on_network_error(task, task_run, state) -> bool:  # noqa: ARG001
-    """Retry only when the source gave no response at all; a 500 or a crash is not retried."""
+    """Retry only when the source gave no response at all, within the run's retry budget.
+
+    A 500 or a crash is not retried (the crawler already retries HTTP errors).
+    """
     try:
         state.result()
-    except NetworkError:
-        return True
+    except NetworkError as exc:
+        budget = _budgets.get(exc.run_id or "")
+        return budget.take(exc) if budget is not None else exc.attempt <= DEFAULT_NETWORK_RETRIES
     except BaseException:
         return False
     return False
 
 
 @task(name="crawl-source", task_run_name="crawl {source}", cache_policy=NO_CACHE,
-      retries=DEFAULT_NETWORK_RETRIES, retry_delay_seconds=exponential_backoff(DEFAULT_RETRY_BACKOFF),
+      retries=DEFAULT_NETWORK_RETRIES,
+      retry_delay_seconds=retry_delays(DEFAULT_RETRY_BACKOFF, DEFAULT_NETWORK_RETRIES),
       retry_condition_fn=retry_on_network_error)
 def crawl_source(config_json: str, source: str, db_path: str, run_id: str, timeout: float,
                  stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:

@@ -665,7 +665,7 @@ def _according_to(token: Token) -> list[Token]:
 _DISCLOSURE_VERBS = frozenset({"say", "confirm", "disclose", "announce", "report", "admit", "reveal",
                                "notify", "warn", "acknowledge", "tell", "inform", "state"})
 
-_BACKGROUND_PREPS = frozenset({"from", "of", "over", "after", "following", "since", "before",
+_BACKGROUND_PREPS = frozenset({"from", "over", "after", "following", "since", "before",
                                "despite", "amid", "about", "behind", "because", "at", "during"})
 
 
@@ -786,6 +786,9 @@ def make_event_extractor(nlp: Language, name: str, triggers_file: str, cues_file
                          min_confidence: float, max_events_per_doc: int, sport_guard: bool,
                          triggers: Optional[list[dict]]) -> "EventExtractor":
     lex = lexicon_from_data(triggers, None) if triggers is not None else load_lexicon(triggers_file, cues_file)
+    # warm the gazetteer caches here, so that forked worker processes inherit them
+    _actor_index()
+    _lookup_id("Kuaishou")
     return EventExtractor(lex, min_confidence=min_confidence,
                           max_events_per_doc=max_events_per_doc, sport_guard=sport_guard)
 

@@ -32,6 +32,9 @@ def run_command(
     apply_prefect_defaults(quiet=state.verbose == 0)
     from trustwatch.flows.monitor import EXIT_CODES, run_monitor_now
 
+    names = source or [s.name for s in config.enabled_sources()]
+    typer.echo(f"trustwatch run: {len(names)} source(s) into {config.db_path} "
+               "(Prefect's temporary server starts first; this can take half a minute)", err=True)
     try:
         summary = run_monitor_now(config, source, with_report=not no_report,
                                   dask_workers=dask_workers, dask_address=dask_address,
@@ -42,8 +45,17 @@ def run_command(
     raise typer.Exit(EXIT_CODES.get(summary.get("state"), 1))
 
 
+def _problem(source: str, error: str | None, limit: int = 160) -> str:
+    """A source's error on one line, without repeating the source's name."""
+    text = " ".join((error or "").split())
+    if text.startswith(f"{source}: "):
+        text = text[len(source) + 2:]
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _print_summary(summary: dict) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(stderr=False)
@@ -55,7 +67,7 @@ def _print_summary(summary: dict) -> None:
             table.add_column(col, justify="right" if col in ("new", "unchanged") else "left")
         for r in rows:
             table.add_row(r["source"], "ok" if r["ok"] else "[red]failed[/red]", str(r["new"]),
-                          str(r["unchanged"]), (r.get("error") or "")[:120])
+                          str(r["unchanged"]), escape(_problem(r["source"], r.get("error"))))
         console.print(table)
     extract = summary.get("extract") or {}
     incidents = summary.get("incidents") or {}
