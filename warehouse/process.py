@@ -68,7 +68,8 @@ def _default_extractor(config: Config) -> tuple[str, Extractor]:
     nlp = load_pipeline(config.nlp.model)
 
     def run(docs: Iterable[DocInput]) -> Iterator[tuple[DocInput, list[Event]]]:
-        return extract_docs(docs, nlp=nlp, n_process=config.nlp.n_process, batch_size=config.nlp.batch_size)
+        return extract_docs(docs, nlp=nlp, n_process=config.nlp.n_process, batch_size=config.nlp.batch_size,
+                            max_chars=config.nlp.max_chars)
 
     return EXTRACTOR_VERSION, run
 
