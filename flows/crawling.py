@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -42,8 +43,9 @@ class CrawlError(RuntimeError):
 class NetworkError(CrawlError):
     """No response at all from the source (refused, DNS, timeout): worth retrying later."""
 
-    #: the run whose retry budget a retry of this source draws on
+    #: the run whose retry budget a retry of this source draws on, and the source
     run_id: Optional[str] = None
+    source: Optional[str] = None
 
     @property
     def unresolved_host(self) -> bool:
@@ -68,7 +70,7 @@ _slots = threading.BoundedSemaphore(CRAWL_CONCURRENCY)
 #: crawl processes running, per run (one process may run several flows at once)
 _live: dict[int, tuple[str, subprocess.Popen]] = {}
 _live_guard = threading.Lock()
-#: runs being stopped: their sources still waiting for a slot do not start
+#: runs stopped (or done crawling): their sources still waiting for a slot do not start
 _stopping: set[str] = set()
 
 
@@ -110,12 +112,6 @@ def stop_crawls(run_id: str) -> None:
         _stop_group(proc, grace=2.0)
 
 
-def forget_run(run_id: str) -> None:
-    """The run is over: drop what was kept to stop it."""
-    with _live_guard:
-        _stopping.discard(run_id)
-
-
 def _take_slot(run_id: str) -> bool:
     """Wait for a crawl slot; False when the run is stopped meanwhile."""
     while not _slots.acquire(timeout=0.5):
@@ -140,7 +136,7 @@ def crawl_in_subprocess(config_json: Path, source: str, db_path: str | Path, run
     except CrawlError as exc:
         exc.attempt = attempt
         if isinstance(exc, NetworkError):
-            exc.run_id = run_id
+            exc.run_id, exc.source = run_id, source
         raise
     finally:
         _slots.release()
@@ -179,9 +175,18 @@ def _crawl(config_json, source, db_path, run_id, attempt, timeout, crawl_ref, wo
         raise CrawlError(f"{source}: crawl process exited with {proc.returncode}: {tail}")
     published = _publish(work, db_path, run_id)
     if result.get("network_error"):
-        raise NetworkError(f"{source}: {result['network_error']}")
+        raise NetworkError(f"{source}: {describe_network_error(result['network_error'])}")
     return {"source": source, "attempt": attempt, "files": [str(p) for p in published],
             "records": result.get("records", 0), "seconds": round(elapsed, 2)}
+
+
+def describe_network_error(text: str) -> str:
+    """The crawler's network error, said plainly when the host name does not resolve."""
+    if not any(m in text.lower() for m in _DNS_MARKERS):
+        return text
+    found = re.search(r"lookup:\s*(\S+?)\.?\s*$", text) or re.search(r"https?://([^/:\s]+)", text)
+    host = found.group(1) if found else None
+    return f"DNS lookup failed: host {host} not found" if host else "DNS lookup failed: host not found"
 
 
 def _read_result(work: Path) -> Optional[dict]:

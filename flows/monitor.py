@@ -21,11 +21,12 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from trustwatch.config import Config, load_config
 from trustwatch.flows import tasks
-from trustwatch.flows.crawling import (discard_staging, forget_run, mark_unloaded, staging_dir,
+from trustwatch.flows.crawling import (NetworkError, discard_staging, mark_unloaded, staging_dir,
                                        stop_crawls, write_config_snapshot)
 from trustwatch.flows.locking import WriterLockTimeout
 from trustwatch.flows.runs import (COMPLETED, FAILED, LOCKED, PARTIAL, STOPPED, RunRecord, begin_run,
                                    end_run, publish_artifacts, spool_run)
+from trustwatch.flows.shutdown import writes_complete_first
 
 log = logging.getLogger(__name__)
 
@@ -126,15 +127,17 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
             else:
                 exc = state.result(raise_on_failure=False)
                 outcomes[source.name] = {"crawl_ok": False, "crawl_error": str(exc) or type(exc).__name__,
-                                         "attempts": getattr(exc, "attempt", None)}
+                                         "attempts": getattr(exc, "attempt", None),
+                                         "no_response": isinstance(exc, NetworkError)}
         stopped = False
     finally:
-        stop_crawls(run_id)
-        forget_run(run_id)
-        tasks.close_retry_budget(run_id)
-        discard_staging(db_path, run_id)
-        if stopped:  # what was already fetched is loaded by the next run
-            mark_unloaded(db_path, run_id)
+        # a second signal (`timeout` signals the process and its group) must not cut this short
+        with writes_complete_first():
+            if stopped:  # what was already fetched is loaded by the next run
+                mark_unloaded(db_path, run_id)
+            stop_crawls(run_id)
+            tasks.close_retry_budget(run_id)
+            discard_staging(db_path, run_id)
     try:
         loaded = tasks.load_crawls(db_path, run_id, config.warehouse.lock_timeout, sources, stages)
     except BaseException as exc:
@@ -186,7 +189,13 @@ def _ingest_summary(outcomes: dict[str, dict], loaded: list[dict], run_id: str) 
     rows = [_fetch_row(name, outcomes[name], per_source[name]) for name in outcomes]
     errors = [{"source": r["source"], "message": r["error"]} for r in rows if not r["ok"]] + errors
     failed = sum(1 for r in rows if not r["ok"])
-    return {"state": PARTIAL if failed or errors else COMPLETED,
+    silent = sum(1 for name in outcomes if outcomes[name].get("no_response"))
+    message = None
+    if rows and silent == len(rows):
+        message = (f"none of the {len(rows)} source(s) gave any response: "
+                   "is this machine offline, or behind a proxy?")
+    return {"state": PARTIAL if failed or errors else COMPLETED, "message": message,
+            "unreachable": silent,
             "sources_total": len(rows), "sources_failed": failed,
             "new": sum(r["new"] for r in rows) + carried, "carried_over": carried,
             "unchanged": sum(r["unchanged"] for r in rows),

@@ -32,6 +32,9 @@ RUN_RETRY_SHARE = 0.25
 MIN_RUN_RETRIES = 2
 #: no retry starts once the run's crawling has lasted this long (seconds)
 RUN_RETRY_WINDOW = 300.0
+#: this many sources without any response, and none with one: the machine looks offline,
+#: and retries are not made
+OFFLINE_AFTER = 4
 
 
 def retry_delays(first: float, retries: int) -> list[float]:
@@ -40,16 +43,33 @@ def retry_delays(first: float, retries: int) -> list[float]:
 
 
 class RetryBudget:
-    """How many network retries a run may still make, and until when."""
+    """How many network retries a run may still make, and until when.
+
+    A host name that does not resolve is retried once at most; when several sources gave no
+    response and none gave one, the machine looks offline and no retry is made at all.
+    """
 
     def __init__(self, sources: int, window: float = RUN_RETRY_WINDOW):
         self.left = max(MIN_RUN_RETRIES, math.ceil(sources * RUN_RETRY_SHARE))
         self.deadline = time.monotonic() + window
-        self.refused: list[str] = []
+        self.answered = 0
+        self.unreachable: dict[str, str] = {}  # source -> its last network error
         self._guard = threading.Lock()
 
-    def take(self, exc: NetworkError) -> bool:
+    @property
+    def offline(self) -> bool:
+        return self.answered == 0 and len(self.unreachable) >= OFFLINE_AFTER
+
+    def note_answer(self) -> None:
         with self._guard:
+            self.answered += 1
+
+    def take(self, source: str, exc: NetworkError) -> bool:
+        """Whether `source`, which just gave no response, is tried again."""
+        with self._guard:
+            self.unreachable.setdefault(source, str(exc))
+            if self.offline:
+                return False
             if exc.unresolved_host and exc.attempt > 1:
                 return False  # a host that does not resolve twice will not resolve this run
             if self.left <= 0 or time.monotonic() > self.deadline:
@@ -79,7 +99,9 @@ def retry_on_network_error(task, task_run, state) -> bool:  # noqa: ARG001
         state.result()
     except NetworkError as exc:
         budget = _budgets.get(exc.run_id or "")
-        return budget.take(exc) if budget is not None else exc.attempt <= DEFAULT_NETWORK_RETRIES
+        if budget is None:
+            return exc.attempt <= DEFAULT_NETWORK_RETRIES
+        return budget.take(exc.source or "", exc)
     except BaseException:
         return False
     return False
@@ -93,9 +115,19 @@ def crawl_source(config_json: str, source: str, db_path: str, run_id: str, timeo
                  stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
     ctx = TaskRunContext.get()
     attempt = ctx.task_run.run_count if ctx else 1
+    budget = _budgets.get(run_id)
+    if attempt > 1 and budget is not None and budget.offline:
+        # decided to retry before the run looked offline: not worth a crawl now
+        exc = NetworkError(f"{budget.unreachable.get(source, source + ': no response')} "
+                           "(not retried: no source answered; is this machine offline?)")
+        exc.attempt, exc.run_id, exc.source = attempt - 1, run_id, source
+        raise exc
     crawl_ref = stage_ref("crawl", stages)
-    return crawl_in_subprocess(Path(config_json), source, db_path, run_id, attempt, timeout,
-                               crawl_ref=crawl_ref)
+    result = crawl_in_subprocess(Path(config_json), source, db_path, run_id, attempt, timeout,
+                                 crawl_ref=crawl_ref)
+    if budget is not None:
+        budget.note_answer()
+    return result
 
 
 @task(name="load-crawls", cache_policy=NO_CACHE)

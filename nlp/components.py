@@ -279,6 +279,9 @@ class DocContext:
                 continue
             if token.lower_ in date_words or token.lower_ in not_parties or not token.text[:1].isupper():
                 continue
+            if token.ent_type_ in _NON_PARTY_LABELS or _MONEY_TOKEN_RX.search(token.text) \
+                    or _is_dateline(token):
+                continue  # "S$58,000", "SAO PAULO (AP) —"
             start = token.i
             for child in token.lefts:
                 if child.dep_ == "compound" and child.pos_ == "PROPN" and child.i not in self.ent_of:
@@ -431,7 +434,8 @@ def _is_anaphor(head: Token, lex: Lexicon) -> Optional[str]:
         if any(c.dep_ in ("compound", "poss", "amod") and c.pos_ == "PROPN" and c.i in ents
                and ents[c.i].label_ in ("ACTOR", "ORG", "PERSON", "PRODUCT") for c in head.lefts):
             return None
-        if any(c.dep_ in ("prep", "acl", "relcl", "appos") for c in head.rights):
+        if any(c.dep_ in ("prep", "acl", "relcl", "appos") for c in head.rights
+               if not (c.lower_ == "of" and head.head.lemma_.lower() in _OF_VERBS)):
             return None
         if low in lex.authority_anaphors:
             return "authority"
@@ -444,8 +448,17 @@ def _is_anaphor(head: Token, lex: Lexicon) -> Optional[str]:
     return None
 
 
+#: gerunds after "blocked X from …" that tell of competition, not of cutting off a service
+_MARKET_VERBS = frozenset({"gain", "win", "enter", "grow", "expand", "dominate", "compete", "reach",
+                           "become", "take", "acquire", "buy", "merge", "capture", "overtake"})
+
+#: verbs whose "of" phrase is the charge ("accused the company of …"), often parsed onto the noun
+_OF_VERBS = frozenset({"accuse", "suspect", "convict", "acquit", "warn", "notify", "inform"})
+
 #: token indexes inside named parties, per document being processed (for anaphor checks)
 _ENT_TOKENS: dict[int, Any] = {}
+
+_MONEY_TOKEN_RX = re.compile(r"[$€£¥₩]\s*\d|\d[\d,.]*\s*[$€£¥₩]")
 
 _NON_PARTY_LABELS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL",
                                "CARDINAL", "LAW", "LANGUAGE"})
@@ -488,6 +501,28 @@ def resolve_parties(token: Token, ctx: DocContext, depth: int = 0, with_conj: bo
     return out
 
 
+_FIRST_PERSON = frozenset({"we", "us", "our", "ours", "i", "me", "my"})
+_SPEECH_LEMMAS = frozenset({"say", "tell", "write", "add", "state", "post", "announce", "explain"})
+
+
+def _quoted_speaker(token: Token) -> Optional[Token]:
+    """'"We apologise," Acme's chief executive said': the subject of the sentence's speech verb
+    when the first-person word stands inside quotation marks."""
+    sent = token.sent
+    quotes = [t.i for t in sent if t.text in ('"', "“", "”", "«", "»")]
+    if len(quotes) < 2 or not quotes[0] < token.i < quotes[-1]:
+        return None
+    for verb in sent:
+        if verb.lemma_.lower() not in _SPEECH_LEMMAS or verb.pos_ not in ("VERB", "AUX"):
+            continue
+        if quotes[0] < verb.i < quotes[-1]:
+            continue  # a speech verb inside the quote
+        subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subj is not None and subj.pos_ != "PRON" and not quotes[0] < subj.i < quotes[-1]:
+            return subj
+    return None
+
+
 def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
     lex = ctx.lex
     ent = ctx.ent_of.get(head.i)
@@ -509,6 +544,12 @@ def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
         group = ctx.antecedents(head)
         if group:
             return group
+    if head.lower_ in _FIRST_PERSON and depth < 3:
+        speaker = _quoted_speaker(head)
+        if speaker is not None:
+            found = resolve_parties(speaker, ctx, depth + 1, with_conj=False)
+            if found and all(doc_tok.pos_ != "PRON" for doc_tok in (head.doc[p.start] for p in found)):
+                return found
     anaphor = _is_anaphor(head, lex)
     if anaphor is not None and head.dep_ == "poss" and head.tag_ == "PRP$":
         # "the DOJ has started its probe": a possessive binds to its clause's subject
@@ -572,7 +613,7 @@ def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
                         found = resolve_parties(t, ctx, depth + 1)
                         if found:
                             return found
-    if head.ent_type_ in _NON_PARTY_LABELS or head.like_num:
+    if head.ent_type_ in _NON_PARTY_LABELS or head.like_num or _MONEY_TOKEN_RX.search(head.text):
         return []
     # "Netflix's proposed purchase", "Perplexity's crawling": the named possessor
     if head.lower_ not in lex.sets["party_nouns"]:
@@ -628,11 +669,24 @@ def _governing_verb(token: Token) -> Optional[Token]:
     return None
 
 
+def _is_dateline(token: Token) -> bool:
+    """"SAO PAULO (AP) —", "BEIJING, March 18 (Reuters) -": the place a story was filed from,
+    which the parser often takes for the first sentence's subject."""
+    if not token.text.isupper() or len(token.text) < 2 or token.i - token.sent.start > 5:
+        return False
+    doc = token.doc
+    end = min(token.i + 10, token.sent.end)
+    return any(doc[j].text in ("—", "–", "-", "--") and doc[j - 1].whitespace_
+               and doc[j].whitespace_ for j in range(token.i + 1, end))
+
+
 def _subject(verb: Token) -> tuple[Optional[Token], bool]:
     """The verb's subject, following xcomp/conj/relative-clause links; (token, passive)."""
     cur = verb
     for _ in range(4):
         for child in cur.children:
+            if child.dep_ in ("nsubj", "csubj") and _is_dateline(child):
+                continue
             if child.dep_ in ("nsubj", "csubj"):
                 return child, False
             if child.dep_ == "nsubjpass":
@@ -685,6 +739,7 @@ def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
         # "from AT&T's breach payouts", "over his suspension": the event is presupposed
         return "asserted", False
     chain: list[Token] = []
+    siblings: set[int] = set()  # conjoined verbs: "dismissed staff and banned accounts"
     cur = clause if clause is not None else trigger
     if trigger.pos_ in ("VERB", "AUX"):
         cur = trigger
@@ -697,6 +752,8 @@ def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
                                                       "confirm", "write", "state", "add", "note"):
                 chain.append(nxt)
                 break
+            if cur.dep_ == "conj":
+                siblings.add(nxt.i)
             cur = nxt
             continue
         if cur.dep_ == "pobj" and cur.head.dep_ == "prep":
@@ -710,6 +767,9 @@ def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
         break
     future = False
     planned = False
+    # "it said it would refund buyers": reported future, not a hypothetical
+    reported = len(chain) > 1 and chain[-1].tag_ == "VBD" and chain[-1].lemma_ in (
+        "say", "tell", "announce", "confirm", "write", "state", "add", "note")
     for pos, verb in enumerate(chain):
         lemma = verb.lemma_.lower()
         for child in verb.children:
@@ -717,7 +777,9 @@ def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
             if child.dep_ == "neg" or (child.dep_ == "advmod" and low in ("never",)):
                 return "negated", False
             if child.dep_ in ("aux", "auxpass"):
-                if low in s["modal_hypothetical"] or child.lemma_ in s["modal_hypothetical"]:
+                if reported and low == "would":
+                    planned = True
+                elif low in s["modal_hypothetical"] or child.lemma_ in s["modal_hypothetical"]:
                     if not (low == "can" and pos > 0):
                         return "hypothetical", False
                 if low in s["modal_planned"] or child.lemma_ == "will":
@@ -728,6 +790,8 @@ def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
             if child.dep_ == "mark" and low in s["conditional_marks"] and pos == len(chain) - 1:
                 return "hypothetical", False
         if pos == 0 and verb is trigger:
+            continue
+        if verb.i in siblings:
             continue
         if lemma in s["negating_governors"] and verb is not trigger:
             return "negated", False
@@ -884,6 +948,13 @@ class EventExtractor:
             if not any(o.lower_ in entry.target_nouns or o.lemma_.lower() in entry.target_nouns
                        for o in objs):
                 return None
+        if entry.type == "BREACH" and token.pos_ == "VERB" and any(
+                o.lemma_.lower() in lex.sets["breach_exclusions"] for o in _children(token, ("dobj",))):
+            return None  # "breached content rules": a violation, not a data breach
+        if entry.type == "BLOCK" and token.pos_ == "VERB" and any(
+                p.lower_ == "from" and any(g.tag_ == "VBG" and g.lemma_.lower() in _MARKET_VERBS
+                                           for g in p.children) for p in token.children):
+            return None  # "blocked TikTok Shop from gaining ground": market talk
         actors, targets = self._roles(token, entry, clause, ctx)
         status, future = event_status(token, clause, lex)
         status = self._light_status(token, entry, clause, status)
@@ -891,14 +962,22 @@ class EventExtractor:
         type_ = entry.type
         banned_from = any(c.dep_ == "prep" and (c.lower_ == "from" or (c.lower_ == "on" and token.pos_ == "VERB"))
                           for c in token.children)
-        if entry.state_type and actors and not banned_from and all(self._is_state(a) for a in actors):
+        account_ban = any(_words(t.text)[-1:] and _words(t.text)[-1] in lex.sets["platform_containers"]
+                          for t in targets)
+        if entry.state_type and actors and not banned_from and not account_ban \
+                and all(self._is_state(a) for a in actors):
             type_ = entry.state_type
+        elif entry.state_type and not actors and not banned_from and targets and all(
+                actor_kind(t.id) in ("platform", "marketplace") for t in targets):
+            type_ = entry.state_type  # "the ban on Rumble": a platform is banned by a state
         conf = entry.conf
         return Mention(type_, token, entry, actors, targets, status, future, clause, reason, conf)
 
     def _is_state(self, party: Party) -> bool:
         if party.label in self.lex.sets["place_labels"]:
             return True
+        if set(_words(party.text)) & self.lex.sets["court_words"]:
+            return True  # "a Supreme Court justice ordered the suspension of Rumble"
         kind = actor_kind(party.id)
         return kind in self.lex.sets["state_kinds"] if kind else False
 
@@ -934,7 +1013,9 @@ class EventExtractor:
                 elif role == "actor_named":
                     actors.extend(p for p in parties if p.named)
                 elif role == "target_or_actor":
-                    targets.extend(parties)
+                    # "Pingrong's suspension" names the target, "Brazil's ban" the actor
+                    for p in parties:
+                        (actors if self._is_state(p) and p.named else targets).append(p)
                 elif role == "actor_or_target":
                     for p in parties:
                         kind = actor_kind(p.id)
@@ -947,7 +1028,7 @@ class EventExtractor:
         if is_verb:
             subj, passive = None, False
             for child in token.children:
-                if child.dep_ in ("nsubj", "nsubjpass"):
+                if child.dep_ in ("nsubj", "nsubjpass") and not _is_dateline(child):
                     subj, passive = child, child.dep_ == "nsubjpass"
             if subj is None:
                 subj, passive = _subject(token)
@@ -1075,6 +1156,12 @@ class EventExtractor:
         targets = [t for t in targets if t.start != trig_i]
         # a party cannot be its own counterpart: the key argument wins
         if KEY_ROLE.get(entry.type, "target") == "target":
+            # "Amazon suspended our account": a pronoun resolved to the actor itself names
+            # nobody (the writer, not the platform)
+            actor_keys = {_norm_key(a) for a in actors}
+            targets = [t for t in targets if not (
+                _norm_key(t) in actor_keys and (token.doc[t.start].pos_ == "PRON"
+                                                or _is_anaphor(token.doc[t.start], self.lex)))]
             target_keys = {_norm_key(t) for t in targets}
             actors = [a for a in actors if _norm_key(a) not in target_keys]
         else:
@@ -1329,6 +1416,13 @@ def _good_key(p: Party, entry: TriggerEntry, lex: Lexicon) -> bool:
     words = _words(p.text)
     if not words or all(w in _EMPTY_KEY_WORDS for w in words):
         return False
+    if not p.id and len(words) == 1 and words[0] in lex.sets["platform_containers"]:
+        return False  # "Account suspended", "remove accounts": whose, the text does not say
+    if not p.id and len(words) > 1 and words[-1] in lex.sets["platform_containers"]:
+        rest = [w for w in words[:-1] if w not in ("the", "a", "an", "this", "that")]
+        host = _lookup_id(" ".join(rest)) if rest else None
+        if host and actor_kind(host) in ("platform", "marketplace"):
+            return False  # "the Twitter profile", "YouTube channels": whose, the text does not say
     if p.named or p.id:
         return True
     if entry.strict or words[0] in ("its", "their", "his", "her", "our", "your", "my", "whose"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
 
@@ -126,17 +127,41 @@ def prepare(doc: DocInput, max_chars: int = DEFAULT_MAX_CHARS,
     return Prepared(doc, chunk_text(text, max_chars))
 
 
+class DocEvents(list):
+    """The events of one document: a plain list (so `for e in events` and `events == []` keep
+    working) that also says whether the document failed or was skipped.
+
+    `failed` is True when the pipeline raised on this document even when run on its own; its
+    events are then unknown (not "none"), so a caller should keep it pending rather than record
+    it as extracted. `skipped` holds the reason for input that is deliberately not processed
+    (empty, binary, another language); such a document truly has no events.
+    """
+
+    def __init__(self, events: Iterable[Event] = (), *, failed: bool = False,
+                 error: Optional[str] = None, skipped: Optional[str] = None):
+        super().__init__(events)
+        self.failed = failed
+        self.error = error
+        self.skipped = skipped
+
+
 def extract_docs(docs: Iterable[DocInput], *, model: str = DEFAULT_MODEL, n_process: int = 1,
                  batch_size: int = 32, nlp: Optional[Language] = None,
                  max_chars: int = DEFAULT_MAX_CHARS, hard_limit: int = DEFAULT_HARD_LIMIT
-                 ) -> Iterator[tuple[DocInput, list[Event]]]:
-    """Events of each document, in input order; a bad document yields an empty list."""
+                 ) -> Iterator[tuple[DocInput, DocEvents]]:
+    """Events of each document, in input order, as `(DocInput, DocEvents)`.
+
+    Never raises for a bad document and never drops one: when spaCy fails on a batch, the
+    batch's texts are run one by one, so only the document that really fails yields an empty
+    `DocEvents` with `failed=True` (and a log line); the stream then goes on batched.
+    """
     if nlp is None:
         nlp = load_pipeline(model)
     max_chars = max(1000, min(max_chars, nlp.max_length - 1))
     pending: dict[int, Prepared] = {}
     results: dict[int, list[dict]] = {}
     remaining: dict[int, int] = {}
+    errors: dict[int, str] = {}
     order: list[int] = []
     next_out = 0
 
@@ -147,6 +172,7 @@ def extract_docs(docs: Iterable[DocInput], *, model: str = DEFAULT_MODEL, n_proc
             except Exception:  # noqa: BLE001
                 log.exception("document %s could not be prepared", getattr(doc, "doc_id", "?"))
                 prep = Prepared(doc, [], "unreadable")
+                errors[seq] = "unreadable"
             pending[seq] = prep
             order.append(seq)
             results[seq] = []
@@ -156,10 +182,11 @@ def extract_docs(docs: Iterable[DocInput], *, model: str = DEFAULT_MODEL, n_proc
             for offset, text in prep.chunks:
                 yield text, {"seq": seq, "offset": offset, "published": doc.published}
 
-    def finished(seq: int) -> tuple[DocInput, list[Event]]:
+    def finished(seq: int) -> tuple[DocInput, DocEvents]:
         prep = pending.pop(seq)
         raw = results.pop(seq)
         remaining.pop(seq, None)
+        error = errors.pop(seq, None)
         if len(prep.chunks) > 1:
             raw = merge_events(raw)
         events: list[Event] = []
@@ -168,23 +195,56 @@ def extract_docs(docs: Iterable[DocInput], *, model: str = DEFAULT_MODEL, n_proc
                 events.append(Event(doc_id=prep.doc.doc_id, **item))
             except Exception:  # noqa: BLE001
                 log.warning("dropped a malformed event in %s", prep.doc.doc_id, exc_info=True)
-        return prep.doc, events
+        if error is not None:
+            return prep.doc, DocEvents(failed=True, error=error)
+        return prep.doc, DocEvents(events, skipped=None if error else prep.skip_reason)
 
-    pipe = nlp.pipe(stream(), as_tuples=True, batch_size=batch_size, n_process=n_process)
-    while True:
-        try:
-            spacy_doc, ctx = next(pipe)
-        except StopIteration:
-            break
-        except Exception:  # noqa: BLE001
-            log.exception("the spaCy pipeline failed; remaining documents are skipped")
-            break
+    def take(spacy_doc, ctx: dict) -> None:
         seq, offset = ctx["seq"], ctx["offset"]
-        for item in spacy_doc._.trustwatch_events or []:
-            if offset:
-                item = dict(item, start=item["start"] + offset, end=item["end"] + offset)
-            results[seq].append(item)
+        if spacy_doc is not None:
+            for item in spacy_doc._.trustwatch_events or []:
+                if offset:
+                    item = dict(item, start=item["start"] + offset, end=item["end"] + offset)
+                results[seq].append(item)
         remaining[seq] -= 1
+
+    chunks = stream()
+    in_flight: deque[tuple[str, dict]] = deque()
+
+    def feed() -> Iterator[tuple[str, dict]]:
+        for item in chunks:
+            in_flight.append(item)
+            yield item
+
+    exhausted = False
+    while not exhausted:
+        pipe = nlp.pipe(feed(), as_tuples=True, batch_size=batch_size, n_process=n_process)
+        while True:
+            try:
+                spacy_doc, ctx = next(pipe)
+            except StopIteration:
+                exhausted = True
+                break
+            except Exception:  # noqa: BLE001 - rerun the unfinished texts one by one
+                log.warning("the spaCy pipeline failed on a batch of %d texts; retrying them one "
+                            "by one", len(in_flight), exc_info=True)
+                while in_flight:
+                    text, ctx = in_flight.popleft()
+                    try:
+                        one = nlp(text)
+                    except Exception as exc:  # noqa: BLE001
+                        doc_id = pending[ctx["seq"]].doc.doc_id
+                        log.error("extraction failed for document %s: %s", doc_id, exc)
+                        errors[ctx["seq"]] = f"{type(exc).__name__}: {exc}"
+                        one = None
+                    take(one, ctx)
+                break
+            if in_flight:
+                in_flight.popleft()
+            take(spacy_doc, ctx)
+            while next_out < len(order) and remaining.get(order[next_out], 0) <= 0:
+                yield finished(order[next_out])
+                next_out += 1
         while next_out < len(order) and remaining.get(order[next_out], 0) <= 0:
             yield finished(order[next_out])
             next_out += 1

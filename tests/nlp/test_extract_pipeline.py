@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from spacy.language import Language
 from typer.testing import CliRunner
 
 from trustwatch.nlp.evaluate import evaluate_file, gold_inputs, read_gold
@@ -105,6 +106,31 @@ def test_bad_input_never_breaks_the_batch(nlp):
     assert html_fine and "<" not in html_fine[0].sentence
     assert html[html_fine[0].start:html_fine[0].end].replace("<b>", "   ").replace("</b>", "    ") \
         == html_fine[0].sentence
+
+
+@Language.component("trustwatch_test_poison")
+def _poison(doc):
+    """Raises on texts that carry the marker word, like a component crashing on odd input."""
+    if "POISONWORD" in doc.text:
+        raise ValueError("cannot parse this text")
+    return doc
+
+
+def test_a_failing_document_does_not_lose_the_rest_of_its_batch():
+    nlp = load_pipeline()
+    nlp.add_pipe("trustwatch_test_poison", before="trustwatch_events")
+    good = "Regulators fined Acme Corp $5 million on Monday for misleading customers."
+    docs = [DocInput(doc_id=f"d{i}", text=good, published="2024-05-02") for i in range(5)]
+    docs.insert(2, DocInput(doc_id="bad", text="POISONWORD. The FTC sued Globex on Monday."))
+    docs.append(DocInput(doc_id="empty", text=""))
+    out = list(extract_docs(docs, nlp=nlp, batch_size=4))
+    assert [d.doc_id for d, _ in out] == [d.doc_id for d in docs]
+    by_id = {d.doc_id: evs for d, evs in out}
+    assert by_id["bad"] == [] and by_id["bad"].failed and "cannot parse" in by_id["bad"].error
+    for i in range(5):
+        evs = by_id[f"d{i}"]
+        assert not evs.failed and [(e.type, e.target.text) for e in evs] == [("FINE", "Acme Corp")]
+    assert by_id["empty"] == [] and not by_id["empty"].failed and by_id["empty"].skipped
 
 
 def test_long_documents_are_chunked_with_true_offsets(nlp):

@@ -79,11 +79,14 @@ def _print_summary(summary: dict) -> None:
         lines.append(f"incidents: {incidents.get('incidents', 0)} in all, {incidents.get('new', 0)} new")
         for inc in (incidents.get("new_incidents") or [])[:10]:
             lines.append(f"  new {inc.get('type')}: {inc.get('headline') or inc.get('incident_id')}")
+    if ingest.get("message"):
+        lines.append(str(ingest["message"]))
     if report.get("path"):
         lines.append(f"report: {report['path']}")
     if summary.get("message") and summary.get("state") != "COMPLETED":
         lines.append(str(summary["message"]))
-    lines.append(f"run {summary.get('run_id', '?')}: {summary.get('state')}")
+    run_id = summary.get("run_id")
+    lines.append(f"run {run_id}: {summary.get('state')}" if run_id else f"run {summary.get('state')}")
     for line in lines:
         console.print(line, highlight=False, markup=False)
 
