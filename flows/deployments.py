@@ -90,8 +90,13 @@ def local_prefect_server(port: int = DEFAULT_SERVER_PORT, startup_timeout: float
     env.pop("PREFECT_API_URL", None)
     cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     errlog = tempfile.TemporaryFile()
+    from trustwatch.flows.ephemeral import die_with_parent
+
+    # its own session (a Ctrl-C reaches serve, which stops it in order), but it dies with serve
+    # even when serve is killed outright, so no server is ever left behind
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=errlog, env=env, start_new_session=True)
+                            stderr=errlog, env=env, start_new_session=True,
+                            preexec_fn=die_with_parent)
     try:
         deadline = time.monotonic() + startup_timeout
         while not _healthy(api_url):

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+def die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -53,7 +53,7 @@ def _server_class():
                     "--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
             linux = sys.platform.startswith("linux")
             return subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, start_new_session=True,
-                                    preexec_fn=_die_with_parent if linux else None)
+                                    preexec_fn=die_with_parent if linux else None)
 
     return DetachedServer
 

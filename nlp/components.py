@@ -62,6 +62,7 @@ class TriggerEntry:
     subject_words: tuple[str, ...] = ()
     no_pronoun_target: bool = False
     target_heads: frozenset[str] = frozenset()
+    left_words: frozenset[str] = frozenset()  # a modifier the noun needs ("class action")
 
     @classmethod
     def from_dict(cls, d: dict) -> "TriggerEntry":
@@ -79,6 +80,7 @@ class TriggerEntry:
             subject_words=tuple(d.get("subject_words", ())),
             no_pronoun_target=bool(d.get("no_pronoun_target", False)),
             target_heads=frozenset(d.get("target_heads", ())),
+            left_words=frozenset(w.lower() for w in d.get("left_words", ())),
         )
 
 
@@ -246,6 +248,11 @@ class Party:
         return {"text": self.text, "id": self.id}
 
 
+_AI_WORDS = ("chatbot", "bot", "assistant", "model")
+_DESCRIPTION_SYNONYMS = {w: _AI_WORDS for w in _AI_WORDS}
+_DESCRIPTION_SYNONYMS.update({"app": ("app", "application"), "application": ("app", "application")})
+
+
 class DocContext:
     """Per-document state: entity lookup by token and the mentions available for anaphora."""
 
@@ -266,7 +273,7 @@ class DocContext:
                 # a company name the NER took for a date ("Workday")
                 ent = Span(doc, ent.start, ent.end, label="ORG")
                 label = "ORG"
-            if label not in labels or ent.text.lower() in not_parties:
+            if label not in labels or ent.text.lower() in not_parties or _is_dateline(ent.root):
                 continue
             self.mentions.append(ent)
             key = ent.ent_id_ or ent.text.lower()
@@ -296,6 +303,23 @@ class DocContext:
                 self.ent_of[i] = span
         self.mentions.sort(key=lambda m: m.start)
         self._starts = [m.start for m in self.mentions]
+        # "the Grok chatbot", "the chatbot Grok", "Upbit, the exchange": which parties the text
+        # itself calls a chatbot, an exchange, an app (for "the chatbot" later on)
+        self.described: dict[str, set[str]] = {}
+        for m in self.mentions:
+            key = m.text.lower()  # the surface name: "Grok", not its owner xAI
+            near = []
+            if m.end < len(doc):
+                near.append(doc[m.end])
+            if m.start > 0:
+                near.append(doc[m.start - 1])
+            near += [c for c in m.root.children if c.dep_ == "appos"]
+            if m.root.dep_ == "appos":
+                near.append(m.root.head)
+            for t in near:
+                if t.pos_ == "NOUN":
+                    for word in _DESCRIPTION_SYNONYMS.get(t.lower_, (t.lower_,)):
+                        self.described.setdefault(word, set()).add(key)
         _ENT_TOKENS.clear()
         _ENT_TOKENS[id(doc)] = self.ent_of
 
@@ -335,8 +359,12 @@ class DocContext:
                 score = self.count.get(key, 1) ** 0.5 / (1.0 + (token.i - m.end) / 25.0)
                 if m.label_ == "GPE":
                     score *= 0.5
+                if m.text.lower() in self.described.get(token.lower_, ()):
+                    score *= 3.0  # "the chatbot" after "the Grok chatbot"
                 if m.root.dep_ in ("nsubj", "nsubjpass"):
                     score *= 2.0  # subjects are what the next sentence usually talks about
+                elif m.root.dep_ == "pobj" and m.root.head.head.dep_ not in ("nsubj", "nsubjpass"):
+                    score *= 0.5  # "posted to Weibo", "in Malaysia": scenery, seldom the topic
                 if score > best_score:
                     best, best_score = m, score
             idx -= 1
@@ -670,14 +698,18 @@ def _governing_verb(token: Token) -> Optional[Token]:
 
 
 def _is_dateline(token: Token) -> bool:
-    """"SAO PAULO (AP) —", "BEIJING, March 18 (Reuters) -": the place a story was filed from,
-    which the parser often takes for the first sentence's subject."""
-    if not token.text.isupper() or len(token.text) < 2 or token.i - token.sent.start > 5:
+    """"SAO PAULO (AP) —", "BEIJING, March 18 (Reuters) -": the place a story was filed from
+    and the agency, which the parser often takes for the first sentence's subject."""
+    sent = token.sent
+    first = sent[0]
+    if token.i - sent.start > 8 or not first.text.isupper() or len(first.text) < 2:
         return False
     doc = token.doc
-    end = min(token.i + 10, token.sent.end)
-    return any(doc[j].text in ("—", "–", "-", "--") and doc[j - 1].whitespace_
-               and doc[j].whitespace_ for j in range(token.i + 1, end))
+    end = min(sent.start + 12, sent.end)
+    for j in range(sent.start + 1, end):
+        if doc[j].text in ("—", "–", "-", "--") and doc[j - 1].whitespace_ and doc[j].whitespace_:
+            return token.i < j
+    return False
 
 
 def _subject(verb: Token) -> tuple[Optional[Token], bool]:
@@ -740,6 +772,7 @@ def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
         return "asserted", False
     chain: list[Token] = []
     siblings: set[int] = set()  # conjoined verbs: "dismissed staff and banned accounts"
+    own_tense: set[int] = set()
     cur = clause if clause is not None else trigger
     if trigger.pos_ in ("VERB", "AUX"):
         cur = trigger
@@ -754,6 +787,8 @@ def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
                 break
             if cur.dep_ == "conj":
                 siblings.add(nxt.i)
+                if cur.tag_ == "VBD" or any(c.dep_ in ("aux", "auxpass") for c in cur.children):
+                    own_tense.add(nxt.i)  # "would refund … and had closed": its own tense
             cur = nxt
             continue
         if cur.dep_ == "pobj" and cur.head.dep_ == "prep":
@@ -772,6 +807,8 @@ def event_status(trigger: Token, clause: Optional[Token], lex: Lexicon
         "say", "tell", "announce", "confirm", "write", "state", "add", "note")
     for pos, verb in enumerate(chain):
         lemma = verb.lemma_.lower()
+        if verb.i in own_tense:
+            continue
         for child in verb.children:
             low = child.lower_
             if child.dep_ == "neg" or (child.dep_ == "advmod" and low in ("never",)):
@@ -909,6 +946,9 @@ class EventExtractor:
         doc = token.doc
         if token.i > 0 and doc[token.i - 1].text in ("-", "/") and not doc[token.i - 1].whitespace_:
             return None  # part of a hyphenated name ("Ray-Ban")
+        if token.pos_ == "PROPN" and token.i in ctx.ent_of and token.text[:1].isupper() \
+                and ctx.ent_of[token.i].label_ in ("ACTOR", "ORG", "PRODUCT", "PERSON"):
+            return None  # a name: the streaming site Kick, the payments firm Block
         if any(c.dep_ in ("amod", "compound") and c.lower_ in lex.sets["idiom_modifiers"]
                for c in token.lefts):
             return None  # "stumbling block", "building block"
@@ -920,9 +960,15 @@ class EventExtractor:
             gov = token.head
             if gov.lemma_.lower() not in entry.gov_lemmas or gov.i == token.i:
                 return None
+        if entry.left_words and not any(c.lower_ in entry.left_words for c in token.lefts
+                                         if c.dep_ in ("amod", "compound", "nmod")):
+            return None
         if entry.subject_words:
             subj, _ = _subject(token)
-            if subj is None or not any(t.lower_ in entry.subject_words for t in subj.subtree):
+            if subj is None or not (
+                    any(t.lower_ in entry.subject_words for t in subj.subtree)
+                    or (subj.i in ctx.ent_of and actor_kind(ctx.ent_of[subj.i].ent_id_ or None)
+                        in entry.subject_words)):
                 return None
         if entry.breach_context and not _breach_context(token, lex):
             return None
@@ -955,6 +1001,13 @@ class EventExtractor:
                 p.lower_ == "from" and any(g.tag_ == "VBG" and g.lemma_.lower() in _MARKET_VERBS
                                            for g in p.children) for p in token.children):
             return None  # "blocked TikTok Shop from gaining ground": market talk
+        if entry.type == "BAN" and token.pos_ == "VERB":
+            if token.lower_.startswith("delist") and any(
+                    t.lower_ in lex.sets["listing_words"] for t in token.sent):
+                return None  # a stock delisting
+            if any(o.lemma_.lower() in lex.sets["ban_from_non_platforms"] and o.i not in ctx.ent_of
+                   for o in _prep_objects(token, "from")):
+                return None  # "removed from office", "banned from the country"
         actors, targets = self._roles(token, entry, clause, ctx)
         status, future = event_status(token, clause, lex)
         status = self._light_status(token, entry, clause, status)

