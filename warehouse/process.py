@@ -103,15 +103,22 @@ def process(config: Config, con: Optional[duckdb.DuckDBPyConnection] = None, lim
             batch = pending[start:start + load_batch]
             inputs = document_inputs(con, batch, config.nlp.max_chars)
             events: list[Event] = []
+            failed: set[str] = set()
             try:
                 for doc, doc_events in run(inputs):
+                    if getattr(doc_events, "failed", False):
+                        # left pending, so the next run tries it again
+                        failed.add(doc.doc_id)
+                        report.errors.append(f"extraction failed for {doc.doc_id}: "
+                                             f"{getattr(doc_events, 'error', '')}")
+                        continue
                     events.extend(e for e in doc_events if e.doc_id == doc.doc_id)
             except Exception as exc:  # noqa: BLE001  the batch stays pending for the next run
                 log.exception("extraction failed for a batch of %d documents", len(batch))
                 report.errors.append(f"extraction failed for {len(batch)} documents "
                                      f"({batch[0]} ...): {exc}")
                 continue
-            loaded = load_events(con, batch, events, version)
+            loaded = load_events(con, [d for d in batch if d not in failed], events, version)
             report.documents += loaded.documents
             report.events += loaded.events
             report.replaced += loaded.replaced

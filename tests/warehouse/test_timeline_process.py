@@ -164,3 +164,30 @@ def test_a_failing_batch_is_reported_and_left_for_the_next_run(tmp_path):
         assert again.documents == 1 and not again.errors
     finally:
         con.close()
+
+
+def test_a_document_whose_extraction_failed_stays_pending(tmp_path):
+    from trustwatch.nlp.extract import DocEvents
+
+    db = tmp_path / "wh.duckdb"
+    con = fixture_warehouse(db)
+    version, good = fixture_extractor()
+    victim = con.execute("SELECT min(doc_id) FROM documents").fetchall()[0][0]
+
+    def flaky(docs):
+        for doc, events in good(docs):
+            if doc.doc_id == victim:
+                yield doc, DocEvents(failed=True, error="parser crashed")
+            else:
+                yield doc, events
+
+    try:
+        first = process(_config(db), con, extractor=(version, flaky))
+        assert any(victim in e for e in first.errors)
+        pending = con.execute("SELECT doc_id FROM documents WHERE extractor_version IS NULL").fetchall()
+        assert pending == [(victim,)]
+        second = process(_config(db), con, extractor=(version, good))
+        assert second.documents == 1
+        assert con.execute("SELECT count(*) FROM documents WHERE extractor_version IS NULL").fetchall()[0][0] == 0
+    finally:
+        con.close()
