@@ -12,6 +12,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Optional
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 
@@ -189,3 +192,32 @@ class FetchLogMiddleware:
         if recorder is not None and "tw_source" in request.meta:
             recorder.fetch(self._row(request, status=None, error=describe_exception(exception, request)))
         return None
+
+
+class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """A robots.txt that cannot be read (timeout, refused, 429, 5xx) means "not now" for pages.
+
+    Scrapy allows everything when robots.txt fails to download; RFC 9309 says a server error
+    means complete disallow, and a polite crawler should not take a site's outage as consent.
+    A missing robots.txt (404) still allows everything.
+    """
+
+    DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+    async def _parse_robots(self, response, netloc, request):
+        if response.status == 429 or response.status >= 500:
+            self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+            self._disallow_all(netloc)
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if not isinstance(exc, IgnoreRequest):
+            self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        self._disallow_all(netloc)
+
+    def _disallow_all(self, netloc: str) -> None:
+        parser = build_from_crawler(self._parserimpl, self.crawler, self.DISALLOW_ALL)
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        waiting.callback(parser)

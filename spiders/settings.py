@@ -42,6 +42,8 @@ def scrapy_settings(crawl: CrawlSettings, output: str) -> dict[str, Any]:
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524],
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "trustwatch.spiders.middlewares.StrictRobotsTxtMiddleware": 100,
             "trustwatch.spiders.middlewares.RetryAfterMiddleware": 550,
             "trustwatch.spiders.middlewares.ConditionalGetMiddleware": 560,
             "trustwatch.spiders.middlewares.FetchLogMiddleware": 880,
