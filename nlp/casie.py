@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from trustwatch.records import INCIDENT_STATUSES, DocInput
+from trustwatch.nlp.evaluate import Counts
 
 log = logging.getLogger(__name__)
 POSITIVE_TYPE = "Databreach"
@@ -34,27 +35,11 @@ class CasieDoc:
 
 
 @dataclass
-class CasieReport:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
+class CasieReport(Counts):
     tn: int = 0
     unreadable: int = 0
     false_positives: list[str] = field(default_factory=list)
     false_negatives: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {"documents": self.tp + self.fp + self.fn + self.tn, "positives": self.tp + self.fn,
