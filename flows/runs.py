@@ -12,9 +12,11 @@ import os
 import socket
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
+
+from trustwatch.records import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +24,6 @@ RUNNING, COMPLETED, PARTIAL, FAILED, LOCKED, STOPPED = (
     "RUNNING", "COMPLETED", "PARTIAL", "FAILED", "LOCKED", "STOPPED")
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def spool_dir_for(db_path: str | Path) -> Path:

@@ -18,9 +18,9 @@ from scrapy.spiders import SitemapSpider
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 
-from trustwatch.records import Source
+from trustwatch.records import Source, utcnow
 from trustwatch.spiders.feeds import FeedEntry, parse_feed
-from trustwatch.spiders.middlewares import describe_exception, utcnow
+from trustwatch.spiders.middlewares import describe_exception
 from trustwatch.spiders.recorder import CrawlRecorder
 from trustwatch.textutil import content_hash, detect_language, strip_html
 from trustwatch.urls import canonical_url, doc_id_for
@@ -96,6 +96,13 @@ class RecordingMixin:
             if error:
                 row["error"] = error
             self.recorder.fetch(row)
+
+    def _source_unreadable(self, source: Source, response: Response, exc: Exception, what: str) -> None:
+        """A feed or sitemap whose body could not be parsed: the source failed, the crawl goes on."""
+        log.exception("%s %s failed", what, response.url)
+        self.recorder.source(source.name).ok = False
+        self._take_fetch_row(response, error=describe_exception(exc))
+        self.recorder.error(source.name, f"{response.url}: {describe_exception(exc)}")
 
     def _record_validators(self, source: Source, response: Response) -> None:
         state = self.recorder.source(source.name)
@@ -290,10 +297,7 @@ class SourcesSpider(RecordingMixin, scrapy.Spider):
                     if doc:
                         yield doc
         except Exception as exc:
-            log.exception("feed %s failed", response.url)
-            state.ok = False
-            self._take_fetch_row(response, error=describe_exception(exc))
-            self.recorder.error(source.name, f"{response.url}: {describe_exception(exc)}")
+            self._source_unreadable(source, response, exc, "feed")
         finally:
             self.recorder.end(source.name)
 
@@ -348,9 +352,6 @@ class NewsSitemapSpider(RecordingMixin, SitemapSpider):
                 if page is not None:
                     yield page
         except Exception as exc:
-            log.exception("sitemap %s failed", response.url)
-            state.ok = False
-            self._take_fetch_row(response, error=describe_exception(exc))
-            self.recorder.error(source.name, f"{response.url}: {describe_exception(exc)}")
+            self._source_unreadable(source, response, exc, "sitemap")
         finally:
             self.recorder.end(source.name)

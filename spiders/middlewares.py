@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import TYPE_CHECKING, Optional
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -22,9 +22,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from trustwatch.records import utcnow
 
 
 def retry_after_seconds(value: Optional[bytes | str], now: Optional[float] = None) -> Optional[float]:

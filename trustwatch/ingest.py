@@ -15,14 +15,13 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from pydantic import ValidationError
 
 from trustwatch.config import Config
-from trustwatch.records import Document, FetchLog, Source
+from trustwatch.records import Document, FetchLog, Source, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +79,6 @@ class IngestReport:
         raise KeyError(name)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _page_fetching(sources: list[Source]) -> list[str]:
@@ -259,7 +256,7 @@ def load_crawl(con, jsonl_path: str | Path, run_id: Optional[str] = None,
         fetch_counts[f.source] = fetch_counts.get(f.source, 0) + 1
     names = list(dict.fromkeys([*configured, *statuses, *merged.by_source]))
     outcomes = []
-    now = _utcnow()
+    now = utcnow()
     for name in names:
         status = statuses.get(name)
         counts = merged.by_source.get(name)

@@ -6,7 +6,7 @@ stage.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +21,11 @@ Status = Literal["asserted", "planned", "negated", "hypothetical"]
 #: Only these statuses make an incident (GUIDELINES.md, "Status").
 INCIDENT_STATUSES = ("asserted", "planned")
 DatePrecision = Literal["day", "month", "year"]
+
+
+def utcnow() -> datetime:
+    """The current time as stored everywhere in trustwatch: UTC, without a time zone."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Record(BaseModel):
