@@ -286,13 +286,35 @@ def extract(config_path: Optional[str] = None, db: Optional[str] = None, limit: 
 # --- incidents ----------------------------------------------------------------------------
 
 def run_incidents(config: Config, run_id: str, stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+    """Rebuild incidents (writing the alerts of watched changes), then deliver pending alerts."""
+    hooks = None
+    if config.watches:
+        from trustwatch.alerts.outbox import AlertOutbox
+        hooks = [AlertOutbox(config.watches)]
     try:
         out = tasks.rebuild_incidents(str(config.db_path), run_id, config.warehouse.lock_timeout,
                                       config.incidents.window_days, config.incidents.storyline_window_days,
-                                      stages)
+                                      stages, hooks)
     except WriterLockTimeout as exc:
         return {"state": LOCKED, "message": str(exc), "errors": [{"message": str(exc)}]}
-    return {"state": COMPLETED, **out}
+    result = {"state": COMPLETED, **out}
+    if config.watches:
+        result.update(_deliver_alerts(config, run_id))
+    return result
+
+
+def _deliver_alerts(config: Config, run_id: str) -> dict[str, Any]:
+    """Alerts that cannot be delivered now stay in the outbox for the next run; the run goes on."""
+    from trustwatch.alerts.deliver import deliver_pending
+    from trustwatch.flows.locking import warehouse_writer
+
+    timeout = config.warehouse.lock_timeout
+    try:
+        sent = deliver_pending(config.watches, config.alerts,
+                               lambda: warehouse_writer(str(config.db_path), timeout=timeout, run_id=run_id))
+    except WriterLockTimeout as exc:
+        return {"alerts_pending": None, "alert_errors": [f"alerts not delivered this run: {exc}"]}
+    return {"alerts_delivered": sent.delivered, "alerts_pending": sent.pending, "alert_errors": sent.errors}
 
 
 @flow(name="build_incidents")

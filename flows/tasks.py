@@ -203,14 +203,17 @@ def incident_rows(con, ids: list[str]) -> list[dict[str, Any]]:
 
 @task(name="build-incidents", cache_policy=NO_CACHE)
 def rebuild_incidents(db_path: str, run_id: str, lock_timeout: float, window_days: int,
-                      storyline_window_days: int, stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+                      storyline_window_days: int, stages: Optional[Mapping[str, str]] = None,
+                      hooks: Optional[list] = None) -> dict[str, Any]:
     build = resolve("build_incidents", stages)
+    extra = {"hooks": hooks} if hooks else {}  # the alert outbox, written in the rebuild's transaction
     with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
         before = incident_ids(con)
-        report = build(con, window_days=window_days, storyline_window_days=storyline_window_days)
+        report = build(con, window_days=window_days, storyline_window_days=storyline_window_days, **extra)
         after = incident_ids(con)
         new = sorted(after - before)
         return {"incidents": len(after), "new": len(new), "gone": len(before - after),
+                "alerts": sum(getattr(h, "written", 0) for h in hooks or []),
                 "events": getattr(report, "events", None), "storylines": getattr(report, "storylines", None),
                 "new_incidents": incident_rows(con, new)}
 

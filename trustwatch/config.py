@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from trustwatch.alerts.watches import AlertSettings, Watch
 from trustwatch.records import Source
 
 DEFAULT_DB = "trustwatch.duckdb"
@@ -89,6 +90,9 @@ class Config(BaseModel):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     sources: list[Source] = Field(default_factory=list)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    #: left out of dumps (the crawl subprocesses' snapshot): webhook URLs may carry secrets
+    watches: list[Watch] = Field(default_factory=list, exclude=True)
 
     #: where this configuration was read from (None: built in code)
     path: Optional[Path] = Field(default=None)
@@ -103,6 +107,15 @@ class Config(BaseModel):
                 raise ValueError(f"source name {s.name!r} is used twice")
             seen.add(s.name)
         return sources
+
+    @field_validator("watches")
+    @classmethod
+    def _unique_watches(cls, watches: list[Watch]) -> list[Watch]:
+        names = [w.name for w in watches]
+        for n in names:
+            if names.count(n) > 1:
+                raise ValueError(f"watch name {n!r} is used twice")
+        return watches
 
     @property
     def db_path(self) -> Path:
@@ -133,10 +146,10 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> Optional[int]:
     lines = text.splitlines()
     if not loc:
         return None
-    if loc[0] == "sources" and len(loc) >= 2 and isinstance(loc[1], int):
+    if loc[0] in ("sources", "watches") and len(loc) >= 2 and isinstance(loc[1], int):
         idx = -1
         for n, line in enumerate(lines, 1):
-            if line.strip().startswith("[[sources]]"):
+            if line.strip().startswith(f"[[{loc[0]}]]"):
                 idx += 1
                 if idx == loc[1]:
                     if len(loc) >= 3:

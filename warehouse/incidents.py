@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Optional
+from typing import Optional, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -472,8 +472,12 @@ def _incidents_table(incidents: list[Incident]) -> pa.Table:
 
 
 def build_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
-                    storyline_window_days: int = 60) -> IncidentReport:
-    """Rebuild `incidents`, `incident_events` and `storylines` from `events`, in one transaction."""
+                    storyline_window_days: int = 60, hooks: Sequence = ()) -> IncidentReport:
+    """Rebuild `incidents`, `incident_events` and `storylines` from `events`, in one transaction.
+
+    Each hook's `before_rebuild(con)` and `after_rebuild(con)` run inside that transaction,
+    before the old rows are deleted and after the new ones are written (the alert outbox).
+    """
     from trustwatch.warehouse.storylines import link_storylines, storylines_table
 
     started = time.perf_counter()
@@ -496,6 +500,8 @@ def build_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
     try:
         con.execute("BEGIN TRANSACTION").fetchall()
         try:
+            for hook in hooks:
+                hook.before_rebuild(con)
             con.execute("DELETE FROM incident_events").fetchall()
             con.execute("DELETE FROM incidents").fetchall()
             con.execute("DELETE FROM storylines").fetchall()
@@ -508,6 +514,8 @@ def build_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
                         "SELECT incident_id, event_id FROM _new_incident_events").fetchall()
             story_cols = ", ".join(story_table.column_names)
             con.execute(f"INSERT INTO storylines ({story_cols}) SELECT {story_cols} FROM _new_storylines").fetchall()
+            for hook in hooks:
+                hook.after_rebuild(con)
             con.execute("COMMIT").fetchall()
         except BaseException:
             con.execute("ROLLBACK").fetchall()

@@ -36,6 +36,7 @@ class ProcessReport:
     replaced: int = 0            # events of older versions replaced
     batches: int = 0
     incidents: Optional[IncidentReport] = None
+    alerts: int = 0              # alerts written to the outbox
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -125,8 +126,14 @@ def process(config: Config, con: Optional[duckdb.DuckDBPyConnection] = None, lim
             report.batches += 1
             if progress:
                 progress(report)
+        hooks = []
+        if config.watches:  # alerts are written in the rebuild's transaction
+            from trustwatch.alerts.outbox import AlertOutbox
+            hooks.append(AlertOutbox(config.watches))
         report.incidents = build_incidents(con, window_days=config.incidents.window_days,
-                                           storyline_window_days=config.incidents.storyline_window_days)
+                                           storyline_window_days=config.incidents.storyline_window_days,
+                                           hooks=hooks)
+        report.alerts = sum(h.written for h in hooks)
         report.seconds = time.perf_counter() - started
         log.info("processed %d documents, %d events; %d incidents", report.documents, report.events,
                  report.incidents.incidents)

@@ -7,7 +7,7 @@ import logging
 from trustwatch.cli.app import app
 
 #: command modules; each registers its commands on `app` when imported
-COMMAND_MODULES = ("core", "extract", "warehouse", "flows", "report")
+COMMAND_MODULES = ("core", "extract", "warehouse", "flows", "report", "alerts", "demo")
 
 
 def _register() -> None:

@@ -105,13 +105,30 @@ def process(
         report = run_process(config, limit=limit)
     except (WarehouseError, WarehouseLocked) as exc:
         fail(str(exc))
+    sent = _deliver_alerts(config)
     if json_out:
-        typer.echo(json.dumps(asdict(report), default=_json_default, indent=2))
+        typer.echo(json.dumps({**asdict(report), "alerts_delivered": sent.delivered,
+                               "alerts_pending": sent.pending}, default=_json_default, indent=2))
         return
     inc = report.incidents
     typer.echo(f"extracted {report.documents} documents ({report.events} events, extractor "
                f"{report.extractor_version}); {inc.incidents} incidents from {inc.events} events, "
                f"{inc.storylines} storylines, {inc.disputed} with disputed facts ({report.seconds:.1f}s)")
+    if sent.delivered or sent.pending:
+        typer.echo(f"alerts: {sent.delivered} delivered, {sent.pending} waiting for the next run")
+
+
+def _deliver_alerts(config):
+    """Deliver the outbox; what cannot be delivered now waits for the next run."""
+    from trustwatch.alerts.deliver import deliver_for_config
+    from trustwatch.warehouse.db import WarehouseError, WarehouseLocked
+
+    try:
+        return deliver_for_config(config)
+    except (WarehouseError, WarehouseLocked) as exc:
+        typer.echo(f"alerts not delivered this time: {exc}", err=True)
+        from trustwatch.alerts.deliver import DeliveryReport
+        return DeliveryReport()
 
 
 @app.command()
