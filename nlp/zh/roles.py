@@ -1,0 +1,225 @@
+"""Who did what to whom in a Chinese clause, from word order and role markers.
+
+    X被Y罚款 / X遭Y立案调查        passive: X is the target, Y the actor
+    Y对X罚款 / Y将X下架 / Y把X…     object marker: X is the target, Y the actor
+    X向Y道歉 / X向Y赔付            receiver: Y is the target of an apology or a payout
+    Y屏蔽X / X起诉Y                plain order: subject acts, object undergoes
+    据Z报道 / Z获悉                Z is the source of the report, never a party
+Where no named party fills a role, a short noun phrase does (一名男子, 涉事商家); a pronoun
+(其, 该公司) stands for the last party named before it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from trustwatch.nlp.zh.entities import Mention
+from trustwatch.nlp.zh.lexicon import Trigger, ZhLexicon
+
+_CLAUSE_BREAK_RX = re.compile(r"[，,：:（）()\s]")
+_LIST_JOIN_RX = re.compile(r"^\s*(?:、|和|及|以及|与|跟|或|，)\s*$")
+#: types whose actor is normally an authority: prefer one when several parties precede
+AUTHORITY_ACTOR_TYPES = frozenset({"FINE", "INVESTIGATION"})
+#: types whose subject is the target when no marker says otherwise (X数据泄露, X售假)
+SUBJECT_IS_TARGET = frozenset({"BREACH"})
+
+
+@dataclass(frozen=True)
+class Party:
+    start: int
+    end: int
+    text: str
+    id: Optional[str] = None
+    authority: bool = False
+    named: bool = True  # a gazetteer/form mention rather than a bare noun phrase
+
+
+@dataclass
+class Roles:
+    actor: Optional[Party]
+    targets: list[Party]
+    reason: Optional[str] = None
+
+
+def _party(m: Mention) -> Party:
+    return Party(m.start, m.end, m.text, m.id, m.authority, True)
+
+
+class RoleFinder:
+    """Role assignment for one document (Simplified text, its parties and sources)."""
+
+    def __init__(self, text: str, mentions: Sequence[Mention], lex: ZhLexicon):
+        self.text = text
+        self.lex = lex
+        self.sources = [m for m in mentions if self._is_source(m)]
+        self.parties = [m for m in mentions if m not in self.sources]
+
+    # ---------------------------------------------------------------- helpers
+    def _is_source(self, m: Mention) -> bool:
+        before = self.text[max(0, m.start - 3):m.start]
+        if any(before.endswith(w) for w in self.lex.source_before):
+            return True
+        after = self.text[m.end:m.end + 8]
+        return any(rx.match(after) for rx in self.lex.source_after)
+
+    def _within(self, lo: int, hi: int) -> list[Mention]:
+        return [m for m in self.parties if lo <= m.start and m.end <= hi]
+
+    def clause(self, ss: int, se: int, ts: int, te: int) -> tuple[int, int]:
+        cs = ss
+        for m in _CLAUSE_BREAK_RX.finditer(self.text, ss, ts):
+            cs = m.end()
+        m = _CLAUSE_BREAK_RX.search(self.text, te, se)
+        return cs, (m.start() if m else se)
+
+    def _last_marker(self, words: Sequence[str], lo: int, hi: int) -> Optional[tuple[int, int]]:
+        best = None
+        for w in words:
+            p = self.text.rfind(w, lo, hi)
+            if p >= 0 and (best is None or p > best[0]):
+                best = (p, p + len(w))
+        return best
+
+    def _group(self, first: Mention, hi: int) -> list[Mention]:
+        """`first` and the parties listed right after it (淘宝、京东和拼多多) before `hi`."""
+        group = [first]
+        for m in self.parties:
+            if m.start >= group[-1].end and m.end <= hi and \
+                    _LIST_JOIN_RX.match(self.text[group[-1].end:m.start] or "x"):
+                group.append(m)
+        return group
+
+    def _prefer(self, cands: list[Mention], authority: Optional[bool]) -> Optional[Mention]:
+        """The nearest (last) candidate, an authority first when asked for (or a non-authority
+        when authority is False)."""
+        if not cands:
+            return None
+        if authority is not None:
+            pick = [m for m in cands if m.authority == authority and not m.generic]
+            if pick:
+                return pick[-1]
+        return cands[-1]
+
+    def _pronoun_at(self, lo: int, hi: int) -> Optional[int]:
+        seg = self.text[lo:hi]
+        for p in sorted(self.lex.pronouns, key=len, reverse=True):
+            i = seg.find(p)
+            if i >= 0 and i <= 2:
+                return lo + i
+        return None
+
+    def _antecedent(self, pos: int, exclude: Optional[Party]) -> Optional[Party]:
+        for m in reversed(self.parties):
+            if m.end <= pos and not m.authority and (exclude is None or m.start != exclude.start):
+                return _party(m)
+        return None
+
+    def _np(self, lo: int, hi: int) -> Optional[Party]:
+        """A short noun phrase in [lo, hi): leading dates/adverbs trimmed, cut at a verb or
+        marker; None for a pronoun or a word that names nobody."""
+        seg = self.text[lo:hi]
+        lead = self.lex.np_lead.match(seg)
+        off = lead.end() if lead else 0
+        seg = seg[off:]
+        stop = self.lex.np_stop.search(seg)
+        if stop:
+            seg = seg[:stop.start()]
+        seg = seg.rstrip("的了")
+        if len(seg) > self.lex.np_max:
+            seg = seg[:self.lex.np_max]
+        if len(seg) < 2 or seg in self.lex.non_names or seg in self.lex.pronouns \
+                or not re.search(r"[\u4e00-\u9fffA-Za-z]", seg):
+            return None
+        start = lo + off
+        return Party(start, start + len(seg), seg, None, False, False)
+
+    def _slot(self, lo: int, hi: int, want_authority: Optional[bool], exclude: Optional[Party],
+              many: bool = True) -> list[Party]:
+        """The party or parties named in [lo, hi); a pronoun's antecedent; a noun phrase."""
+        inside = self._within(lo, hi)
+        if inside:
+            first = inside[0] if want_authority is None else (self._prefer(inside, want_authority)
+                                                              if not many else inside[0])
+            group = self._group(first, hi) if many else [first]
+            return [_party(m) for m in group]
+        p = self._pronoun_at(lo, hi)
+        if p is not None:
+            ante = self._antecedent(p, exclude)
+            return [ante] if ante else []
+        np_ = self._np(lo, hi)
+        return [np_] if np_ else []
+
+    def _subject(self, ss: int, cs: int, hi: int, want_authority: Optional[bool],
+                 exclude: Optional[Party] = None) -> Optional[Party]:
+        """The party acting before `hi`: in the clause first, then earlier in the sentence."""
+        for lo in (cs, ss):
+            cands = [m for m in self._within(lo, hi)
+                     if exclude is None or m.start != exclude.start]
+            if cands:
+                return _party(self._prefer(cands, want_authority))
+        p = self._pronoun_at(cs, hi)
+        if p is not None:
+            return self._antecedent(p, exclude)
+        return self._np(cs, hi)
+
+    # ---------------------------------------------------------------- the rules
+    def assign(self, trig: Trigger, ss: int, se: int, ts: int, te: int) -> Roles:
+        cs, ce = self.clause(ss, se, ts, te)
+        kind = trig.type
+        auth = True if kind in AUTHORITY_ACTOR_TYPES else None
+        lex = self.lex
+
+        passive = self._last_marker(lex.passive, cs, ts)
+        if passive:
+            actor = None
+            between = self._within(passive[1], ts)
+            if between:
+                actor = _party(self._prefer(between, auth))
+            # the target is named before 被: in the clause, else earlier in the sentence
+            targets = self._slot(cs, passive[0], False, actor) or \
+                self._slot(ss, passive[0], False, actor)
+            if not targets and ts == passive[1]:
+                p = self._antecedent(passive[0], actor)
+                targets = [p] if p else []
+            return Roles(actor, targets)
+
+        obj = self._last_marker(lex.object_markers, cs, ts)
+        if obj and self.text[obj[0]:obj[1]] == "将" and not self._disposal(obj[1], ts):
+            obj = None
+        if obj:
+            targets = self._slot(obj[1], ts, False, None)
+            actor = self._subject(ss, cs, obj[0], auth, targets[0] if targets else None)
+            if targets:
+                return Roles(actor, targets)
+
+        to = self._last_marker(lex.to_markers, cs, ts)
+        if to:
+            actor = self._subject(ss, cs, to[0], auth)
+            if trig.to_marker == "target":
+                return Roles(actor, self._slot(to[1], ts, None, actor))
+            return Roles(actor, self._object(te, ce, actor))
+
+        if trig.passive_target or kind in SUBJECT_IS_TARGET:
+            subj = self._subject(ss, cs, ts, False)
+            if subj is not None:
+                return Roles(None, [subj])
+            return Roles(None, self._object(te, ce, None))
+
+        actor = self._subject(ss, cs, ts, auth)
+        return Roles(actor, self._object(te, ce, actor))
+
+    def _disposal(self, after: int, ts: int) -> bool:
+        """将 marks the object (将X下架) when a party, a pronoun or 其/该 follows it."""
+        if any(m.start == after for m in self.parties):
+            return True
+        return bool(self.lex.disposal_after.match(self.text[after:ts]))
+
+    def _object(self, te: int, ce: int, actor: Optional[Party]) -> list[Party]:
+        """The party or parties right after the trigger, in its clause."""
+        lo = te
+        while lo < ce and self.text[lo] in "了过的对其向":
+            if self.text[lo] in "其":
+                break
+            lo += 1
+        return [p for p in self._slot(lo, ce, None, actor) if actor is None or p.start != actor.start]
