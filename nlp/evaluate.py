@@ -20,12 +20,19 @@ from trustwatch.records import EVENT_TYPES, INCIDENT_STATUSES, DocInput
 
 KEY_ROLE = {"APOLOGY": "actor", "COMPENSATION": "actor"}
 AMOUNT_TOLERANCE = 0.005
-_WORD_RX = re.compile(r"\w+", re.UNICODE)
+#: a word: a run of letters/digits, except that each Han character is a word of its own (a run
+#: of Chinese text has no spaces, so "快手科技" must contain "快手" word by word)
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD_RX = re.compile(rf"[{_HAN}]|[^\W{_HAN}]+", re.UNICODE)
 #: words that alone never identify a party ("the company", "it")
 NON_NAME_WORDS = frozenset(
     "the a an this that these those it its itself they them their theirs he she him his her "
     "hers company firm platform app service group business site giant one some other others "
     "agency regulator watchdog government court department ministry authority".split())
+#: Chinese predictions that alone never identify a party (该公司, 其, 平台)
+NON_NAME_TEXTS = frozenset(
+    "公司 该公司 平台 该平台 企业 该企业 其 他 她 他们 她们 它 对方 官方 网友 用户 消费者 "
+    "监管部门 有关部门 相关部门 部门 法院 警方 当事人".split())
 
 
 def words(text: str) -> list[str]:
@@ -41,7 +48,7 @@ def _contains(hay: list[str], needle: list[str]) -> bool:
 
 def alias_match(predicted: Iterable[str], gold_aliases: Iterable[str]) -> bool:
     """Does any predicted surface (text or id) match any gold alias under the word rule?"""
-    preds = [words(p) for p in predicted if p]
+    preds = [words(p) for p in predicted if p and p.strip() not in NON_NAME_TEXTS]
     preds = [p for p in preds if p and not all(w in NON_NAME_WORDS for w in p)]
     for alias in gold_aliases:
         g = words(alias)

@@ -113,3 +113,15 @@ def test_gold_texts_are_read_relative_to_the_gold_file(tmp_path):
                                      "events": []}) + "\n", encoding="utf-8")
     docs = gold_inputs(gold_file, read_gold(gold_file))
     assert docs[0].text == "Some text." and docs[0].published == "2024-01-02"
+
+
+@pytest.mark.parametrize("predicted, aliases, ok", [
+    ("快手", ["快手科技"], True),        # Han characters are words: 快手 occurs in 快手科技
+    ("北京快手科技有限公司", ["快手"], True),
+    ("快手", ["手机"], False),            # one shared character is not the name
+    ("淘宝", ["京东"], False),
+    ("该公司", ["该公司"], False),        # a pronoun-like phrase names nobody
+    ("JD.com", ["京东", "JD"], True),
+])
+def test_chinese_aliases_match_character_by_character(predicted, aliases, ok):
+    assert alias_match([predicted], aliases) is ok
