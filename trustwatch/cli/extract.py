@@ -174,3 +174,35 @@ def eval_casie_command(
     if show_errors:
         typer.echo("false positives: " + " ".join(report.false_positives))
         typer.echo("false negatives: " + " ".join(report.false_negatives))
+
+
+@app.command("eval-duee")
+def eval_duee_command(
+    duee_dir: Optional[Path] = typer.Option(None, "--duee-dir",
+                                            help="DuEE folder (default: ../shared/corpus/annotated/duee)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1,
+                                        help="Only N documents with a mapped event (and N without)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed drawing the negative documents."),
+    model: Optional[str] = typer.Option(None, "--model", help="spaCy model (default: config nlp.model)."),
+    show_errors: bool = typer.Option(False, "--show-errors", help="List the missed and false events."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+) -> None:
+    """Per-type precision/recall of FINE, APOLOGY, LAWSUIT, INVESTIGATION and BAN on DuEE (Chinese)."""
+    settings = _nlp_settings()
+    from trustwatch.nlp.duee import DEFAULT_SEED, evaluate_duee, format_report
+
+    if duee_dir is None:
+        import os
+        shared = Path(os.environ.get("TRUSTWATCH_SHARED", Path.cwd().parent / "shared"))
+        duee_dir = shared / "corpus" / "annotated" / "duee"
+    if not duee_dir.is_dir():
+        fail(f"{duee_dir}: no DuEE folder (use --duee-dir)", code=2)
+    try:
+        report = evaluate_duee(duee_dir, model=model or settings.model, limit=limit,
+                               seed=DEFAULT_SEED if seed is None else seed)
+    except FileNotFoundError as exc:
+        fail(str(exc), code=2)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_report(report, show_errors=show_errors))
