@@ -44,7 +44,7 @@ def rows() -> list[tuple[int, dict]]:
 
 
 def test_file_is_large_enough_to_train_on(rows):
-    assert len(rows) >= 200
+    assert len(rows) >= 900
 
 
 def test_line_shape(rows):
