@@ -47,3 +47,10 @@ def test_packaged_default_is_valid_with_enough_sources():
     config = load_config(None)
     assert len(config.enabled_sources()) >= 15
     assert {"feed", "sitemap"} <= {s.kind for s in config.sources}
+
+
+def test_packaged_default_watches_chinese_sources_marked_zh():
+    chinese = [s for s in load_config(None).enabled_sources() if s.language == "zh"]
+    assert len(chinese) >= 8
+    assert all(s.url.startswith("https://") for s in chinese)
+    assert any("weibo" in s.url for s in chinese)  # a social account through its RSS
