@@ -24,7 +24,12 @@ _HAN_RX = re.compile(f"^[{_HAN}]+$")
 _LATIN_NAME_RX = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{1,30}")
 _COMPANY_RX = re.compile(r"(?:有限责任公司|股份有限公司|有限公司|集团公司|（集团）|\(集团\))")
 _CONCISE_SUFFIX_RX = re.compile(r"(?:平台|官方|直播|电商|方面|公司|集团|科技|APP|App|app)$")
-_NAME_BREAK = frozenset("对被向与和及由据将把在是为的了称等从于、，。；：“”\"'（）() \n")
+_NAME_BREAK = frozenset("对被向与和及由据将把在是为的了称等从于诉、，。；：“”\"'（）() \n")
+_CJK_CHAR_RX = re.compile(f"[{_HAN}\u3000-\u303f\uff00-\uffef]")
+#: a quoted name that is an account, shop or app: “大鹏哥”账号, “趣刷短视频”App, “优品数码旗舰店”
+_QUOTED_RX = re.compile(r"[“「『\"](?P<name>[^“”「」『』\"\n]{2,20})[”」』\"]"
+                        r"(?=(?P<kind>App|APP|app|账号|帐号|店铺|小程序|平台|网店|直播间|公众号)?)")
+_QUOTED_NAME_TAIL = re.compile(r"(?:店|旗舰店|专营店|公司|工作室|传媒|App|APP)$")
 
 #: jieba dictionary frequency from which a segment counts as a common word, not a name
 COMMON_WORD_FREQ = 200
@@ -118,9 +123,30 @@ def _concise(m: Mention) -> Mention:
 
 
 def gazetteer_mentions(text: str) -> list[Mention]:
+    """Gazetteer names; Latin names glued to Chinese text (平台Temu在) are looked for in a copy
+    with the Chinese characters blanked out (same offsets)."""
+    gaz = _gazetteer()
     out = []
-    for s, e, actor in _gazetteer().find(text):
+    for s, e, actor in gaz.find(text):
         out.append(_concise(Mention(s, e, text[s:e], actor.id, actor.kind)))
+    latin = _CJK_CHAR_RX.sub(" ", text)
+    if latin.strip():
+        for s, e, actor in gaz.find(latin):
+            if not any(m.start < e and s < m.end for m in out):
+                out.append(Mention(s, e, text[s:e], actor.id, actor.kind))
+    return out
+
+
+def quoted_mentions(text: str) -> list[Mention]:
+    """Quoted account, shop and app names (Chinese news quotes them): “阿飞测评”账号."""
+    out = []
+    for m in _QUOTED_RX.finditer(text):
+        name = m.group("name").strip()
+        if not name or any(ch in name for ch in "，。！？；："):
+            continue
+        if m.group("kind") or _QUOTED_NAME_TAIL.search(name):
+            s = m.start("name")
+            out.append(Mention(s, s + len(name), name, _lookup_id(name), "org"))
     return out
 
 
@@ -260,6 +286,7 @@ def find_mentions(text: str, *, ruler_spans: Iterable[Mention] = (),
     lex = lex or load_lexicon()
     segs = segments(text)
     cands = list(ruler_spans) + gazetteer_mentions(text) + body_mentions(text, segs, lex) \
-        + person_mentions(text, segs, lex) + company_mentions(text, segs, lex)
+        + person_mentions(text, segs, lex) + company_mentions(text, segs, lex) \
+        + quoted_mentions(text)
     anchors = frozenset(b.text for b in lex.bodies)
     return _resolve(_inherit_ids(cands, anchors))

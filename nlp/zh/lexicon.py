@@ -6,7 +6,7 @@ the news is fixed by adding a line, not code. A bad file fails loudly with its n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Optional
@@ -44,6 +44,7 @@ class StatusCues:
     hypothetical_window: int
     planned: tuple[str, ...]
     planned_window: int
+    hearsay: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,10 @@ class ZhLexicon:
     person_roles: tuple[str, ...]
     person_rx: re.Pattern
     person_not_names: re.Pattern
-    extra_words: tuple[str, ...] = field(default=())
+    np_heads: tuple[str, ...] = ()
+    np_receivers: frozenset[str] = frozenset()
+    venue_before: Optional[re.Pattern] = None
+    order_markers: tuple[str, ...] = ()
 
 
 def _read(name: str) -> Any:
@@ -137,7 +141,8 @@ def load_lexicon() -> ZhLexicon:
             negated_anywhere=tuple(st["negated_anywhere"]["cues"]),
             hypothetical=tuple(st["hypothetical"]["cues"]),
             hypothetical_window=int(st["hypothetical"]["window"]),
-            planned=tuple(st["planned"]["cues"]), planned_window=int(st["planned"]["window"]))
+            planned=tuple(st["planned"]["cues"]), planned_window=int(st["planned"]["window"]),
+            hearsay=tuple(st.get("hearsay", {}).get("cues", ())))
         bodies = tuple(Body(b["text"], b["kind"]) for b in ents["bodies"]["anchors"])
         people = ents["people"]
         by_text: dict[str, list[Trigger]] = {}
@@ -168,6 +173,10 @@ def load_lexicon() -> ZhLexicon:
             person_roles=roles,
             person_rx=re.compile(f"(?:{_alt(roles)})"),
             person_not_names=re.compile(people["not_names"]),
+            np_heads=tuple(sorted(cues["np_heads"], key=len, reverse=True)),
+            np_receivers=frozenset(cues["np_receivers"]),
+            venue_before=re.compile(cues["venue_before"]),
+            order_markers=tuple(cues["order_markers"]),
         )
     except (KeyError, TypeError, re.error) as exc:
         raise ZhDataError(f"nlp/data/zh/cues.yaml or entities.yaml: missing or bad entry: {exc!r}") from exc

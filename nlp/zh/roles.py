@@ -18,6 +18,7 @@ from trustwatch.nlp.zh.entities import Mention
 from trustwatch.nlp.zh.lexicon import Trigger, ZhLexicon
 
 _CLAUSE_BREAK_RX = re.compile(r"[，,：:（）()\s]")
+_LATIN_NAME_RX = re.compile(r"[A-Za-z][A-Za-z0-9.&\-]{1,30}")
 _LIST_JOIN_RX = re.compile(r"^\s*(?:、|和|及|以及|与|跟|或|，)\s*$")
 #: types whose actor is normally an authority: prefer one when several parties precede
 AUTHORITY_ACTOR_TYPES = frozenset({"FINE", "INVESTIGATION"})
@@ -40,6 +41,15 @@ class Roles:
     actor: Optional[Party]
     targets: list[Party]
     reason: Optional[str] = None
+    ordered: bool = False  # a court or regulator ordered it (判决X赔偿): planned
+
+
+def _same_party(m, other) -> bool:
+    if other is None:
+        return False
+    if m.id and other.id:
+        return m.id == other.id
+    return m.start == other.start or m.text == other.text
 
 
 def _party(m: Mention) -> Party:
@@ -53,7 +63,7 @@ class RoleFinder:
         self.text = text
         self.lex = lex
         self.sources = [m for m in mentions if self._is_source(m)]
-        self.parties = [m for m in mentions if m not in self.sources]
+        self.parties = [m for m in mentions if m not in self.sources and not self._is_venue(m)]
 
     # ---------------------------------------------------------------- helpers
     def _is_source(self, m: Mention) -> bool:
@@ -62,6 +72,12 @@ class RoleFinder:
             return True
         after = self.text[m.end:m.end + 8]
         return any(rx.match(after) for rx in self.lex.source_after)
+
+    def _is_venue(self, m: Mention) -> bool:
+        """在微博发文, 通过官方微博, 在淘宝开设的店铺: a platform where something happened."""
+        if m.kind not in ("platform", "marketplace") or self.lex.venue_before is None:
+            return False
+        return bool(self.lex.venue_before.search(self.text[max(0, m.start - 3):m.start]))
 
     def _within(self, lo: int, hi: int) -> list[Mention]:
         return [m for m in self.parties if lo <= m.start and m.end <= hi]
@@ -110,9 +126,18 @@ class RoleFinder:
         return None
 
     def _antecedent(self, pos: int, exclude: Optional[Party]) -> Optional[Party]:
+        """The last party named before a pronoun: a person for 该主播/他/她, an organisation
+        for 该公司/该平台/该店铺, anyone but an authority for 其; never the actor itself."""
+        word = next((p for p in sorted(self.lex.pronouns, key=len, reverse=True)
+                     if self.text.startswith(p, pos)), "")
+        person = word in ("该主播", "该网红", "他", "她", "他们", "她们")
+        org = word.startswith("该") and not person
         for m in reversed(self.parties):
-            if m.end <= pos and not m.authority and (exclude is None or m.start != exclude.start):
-                return _party(m)
+            if m.end > pos or m.authority or _same_party(m, exclude):
+                continue
+            if person and m.kind != "person" or org and m.kind == "person":
+                continue
+            return _party(m)
         return None
 
     def _np(self, lo: int, hi: int) -> Optional[Party]:
@@ -127,10 +152,11 @@ class RoleFinder:
             seg = seg[:stop.start()]
         seg = seg.rstrip("的了")
         if len(seg) > self.lex.np_max:
-            seg = seg[:self.lex.np_max]
-        if len(seg) < 2 or seg in self.lex.non_names or seg in self.lex.pronouns \
-                or not re.search(r"[\u4e00-\u9fffA-Za-z]", seg):
             return None
+        if len(seg) < 2 or seg in self.lex.non_names or seg in self.lex.pronouns:
+            return None
+        if not (_LATIN_NAME_RX.fullmatch(seg) or seg.endswith(self.lex.np_heads)):
+            return None  # 决定书, 人民币6203万元, 线索: not a party
         start = lo + off
         return Party(start, start + len(seg), seg, None, False, False)
 
@@ -170,7 +196,11 @@ class RoleFinder:
         auth = True if kind in AUTHORITY_ACTOR_TYPES else None
         lex = self.lex
 
-        passive = self._last_marker(lex.passive, cs, ts)
+        # 被罚/被封/被指 carry their own passive marker
+        if trig.text.startswith(tuple(lex.passive)):
+            passive: Optional[tuple[int, int]] = (ts, ts + 1)
+        else:
+            passive = self._last_marker(lex.passive, cs, ts)
         if passive:
             actor = None
             between = self._within(passive[1], ts)
@@ -179,10 +209,21 @@ class RoleFinder:
             # the target is named before 被: in the clause, else earlier in the sentence
             targets = self._slot(cs, passive[0], False, actor) or \
                 self._slot(ss, passive[0], False, actor)
-            if not targets and ts == passive[1]:
+            if not targets:
                 p = self._antecedent(passive[0], actor)
                 targets = [p] if p else []
+            if trig.passive_target and actor is None:
+                actor = self._authority_before(ss, passive[0])
             return Roles(actor, targets)
+
+        if kind in ("APOLOGY", "COMPENSATION"):
+            ordered = self._last_marker(lex.order_markers, cs, ts)
+            if ordered:  # 判决X向消费者退一赔三: X pays
+                payer = self._slot(ordered[1], ts, False, None, many=False)
+                if payer:
+                    to = self._last_marker(lex.to_markers, ordered[1], ts)
+                    receivers = self._slot(to[1], ts, None, payer[0]) if to else []
+                    return Roles(payer[0], receivers, ordered=True)
 
         obj = self._last_marker(lex.object_markers, cs, ts)
         if obj and self.text[obj[0]:obj[1]] == "将" and not self._disposal(obj[1], ts):
@@ -202,12 +243,27 @@ class RoleFinder:
 
         if trig.passive_target or kind in SUBJECT_IS_TARGET:
             subj = self._subject(ss, cs, ts, False)
-            if subj is not None:
-                return Roles(None, [subj])
-            return Roles(None, self._object(te, ce, None))
+            if subj is not None and not subj.authority:
+                return Roles(self._authority_before(ss, subj.start), [subj])
+            return Roles(subj if subj and subj.authority else None,
+                         self._object(te, ce, None))
 
         actor = self._subject(ss, cs, ts, auth)
-        return Roles(actor, self._object(te, ce, actor))
+        targets = self._object(te, ce, actor)
+        if not targets and actor is not None:
+            # 处X…罚款 / 决议处蝦皮购物200万元罚锾: the object stands before the trigger
+            mid = [m for m in self._within(actor.end, ts) if not m.authority]
+            if mid:
+                targets = [_party(mid[0])]
+            elif auth and not actor.authority:
+                # 拼多多或将面临罚款: a company as subject of a fine is the one fined
+                return Roles(None, [actor])
+        return Roles(actor, targets)
+
+    def _authority_before(self, ss: int, hi: int) -> Optional[Party]:
+        """The authority that found or said it (法院认定X…, 经查…): the accuser, if any."""
+        cands = [m for m in self._within(ss, hi) if m.authority]
+        return _party(cands[-1]) if cands else None
 
     def _disposal(self, after: int, ts: int) -> bool:
         """将 marks the object (将X下架) when a party, a pronoun or 其/该 follows it."""
@@ -222,4 +278,4 @@ class RoleFinder:
             if self.text[lo] in "其":
                 break
             lo += 1
-        return [p for p in self._slot(lo, ce, None, actor) if actor is None or p.start != actor.start]
+        return [p for p in self._slot(lo, ce, None, actor) if not _same_party(p, actor)]

@@ -57,6 +57,8 @@ def status_of(text: str, ss: int, se: int, cs: int, ts: int, te: int, lex: ZhLex
     sentence = text[ss:se]
     if any(c in sentence for c in st.negated_anywhere):
         return "negated"
+    if any(c in text[ss:ts] for c in st.hearsay):
+        return "hypothetical"
 
     def window(n: int) -> tuple[str, int]:
         lo = max(cs, ts - n)
@@ -142,6 +144,8 @@ def _events_at(trig: Trigger, original: str, norm: str, ss: int, se: int, ts: in
     roles = finder.assign(trig, ss, se, ts, te)
     key = KEY_ROLE.get(trig.type, "target")
     status = status_of(norm, ss, se, cs, ts, te, lex, finder.parties)
+    if roles.ordered and status == "asserted":
+        status = "planned"
     amount = None
     if trig.type in AMOUNT_TYPES:
         hit = _nearest(amounts, ss, se, ts, te, after_first=True)
@@ -168,6 +172,8 @@ def _events_at(trig: Trigger, original: str, norm: str, ss: int, se: int, ts: in
         keyparty = actor if key == "actor" else target
         if keyparty is None:
             continue  # an event nobody can be matched on: no incident to record
+        if not keyparty.named and keyparty.text.endswith(tuple(lex.np_receivers)):
+            continue  # 用户, 消费者: receivers, never the party an incident is about
         conf = trig.conf + (0.1 if keyparty.id else 0.0) + (0.05 if keyparty.named else -0.1)
         if status not in ("asserted", "planned"):
             conf -= 0.1

@@ -97,9 +97,24 @@ def _cn_amounts(text: str) -> list[tuple[int, int, Amount]]:
     return out
 
 
+_PREFIX_CURRENCY_RX = re.compile(r"(?P<cur>新台币|台币|港币|港元|美元|欧元|英镑|日元|韩元|人民币)\s*$")
+_PREFIX_CODES = {"新台币": "TWD", "台币": "TWD", "港币": "HKD", "港元": "HKD", "美元": "USD",
+                 "欧元": "EUR", "英镑": "GBP", "日元": "JPY", "韩元": "KRW", "人民币": "CNY"}
+
+
+def _prefixed(text: str, s: int, e: int, a: Amount) -> tuple[int, int, Amount]:
+    """新台币200万元 is TWD, not yuan: a currency written before the number wins."""
+    m = _PREFIX_CURRENCY_RX.search(text[max(0, s - 4):s])
+    if m:
+        cur = _PREFIX_CODES[m.group("cur")]
+        start = s - (len(text[max(0, s - 4):s]) - m.start())
+        return start, e, a.model_copy(update={"currency": cur, "text": text[start:e]})
+    return s, e, a
+
+
 def amounts_in(text: str) -> list[tuple[int, int, Amount]]:
     """Every money amount in `text`, by position; where two readings overlap, the longer."""
-    found = _cn_amounts(text) + [(s, e, a) for s, e, a in find_amounts(text)]
+    found = _cn_amounts(text) + [_prefixed(text, s, e, a) for s, e, a in find_amounts(text)]
     found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
     out: list[tuple[int, int, Amount]] = []
     for f in found:
