@@ -3,7 +3,6 @@
 clause and nearest to the trigger."""
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import TYPE_CHECKING, Optional
 
@@ -14,7 +13,6 @@ from trustwatch.nlp.lexicon import Lexicon, TriggerEntry
 if TYPE_CHECKING:
     from trustwatch.nlp.mentions import Mention
 
-log = logging.getLogger(__name__)
 
 if not Doc.has_extension("trustwatch_published"):
     Doc.set_extension("trustwatch_published", default=None)
@@ -72,18 +70,11 @@ def _sentence_finds(sent: Span, published: Optional[date], cache: dict) -> tuple
     hit = cache.get(sent.start)
     if hit is not None:
         return hit
-    amounts: list = []
-    dates: list = []
-    try:
-        from trustwatch.nlp.amounts import find_amounts
-        amounts = find_amounts(sent.text)
-    except Exception:  # noqa: BLE001
-        log.debug("amount finder failed", exc_info=True)
-    try:
-        from trustwatch.nlp.dates import find_dates
-        dates = find_dates(sent.text, published)
-    except Exception:  # noqa: BLE001
-        log.debug("date finder failed", exc_info=True)
+    from trustwatch.nlp.amounts import find_amounts
+    from trustwatch.nlp.dates import find_dates
+
+    amounts = find_amounts(sent.text)
+    dates = find_dates(sent.text, published)
     cache[sent.start] = (amounts, dates)
     return amounts, dates
 
@@ -108,12 +99,9 @@ def date_near(m: Mention, sent: Span, published: Optional[date], cache: dict) ->
     if key in cache:
         dates = cache[key]
     else:
-        dates = []
-        try:
-            from trustwatch.nlp.dates import find_dates
-            dates = find_dates(sent.text, published, future=m.future)
-        except Exception:  # noqa: BLE001
-            log.debug("date finder failed", exc_info=True)
+        from trustwatch.nlp.dates import find_dates
+
+        dates = find_dates(sent.text, published, future=m.future)
         cache[key] = dates
     if not dates:
         return None

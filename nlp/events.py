@@ -6,7 +6,6 @@ its length on top of the parse.
 """
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Optional
 
@@ -17,8 +16,6 @@ from trustwatch.nlp.lexicon import ACTOR_LABEL, AMOUNT_TYPES, KEY_ROLE, Lexicon,
 from trustwatch.nlp.mentions import Mention, find_mention, ip_only, is_sport_doc
 from trustwatch.nlp.merging import drop_generic_victims, good_key, merge_events
 from trustwatch.nlp.parties import DocContext, actor_kind, norm_key
-
-log = logging.getLogger(__name__)
 
 if not Doc.has_extension("trustwatch_events"):
     Doc.set_extension("trustwatch_events", default=None)
@@ -35,11 +32,10 @@ class EventExtractor:
         self.sport_guard = sport_guard
 
     def __call__(self, doc: Doc) -> Doc:
-        try:
-            doc._.trustwatch_events = self.extract(doc)
-        except Exception:  # noqa: BLE001 - one odd parse must not sink the batch
-            log.exception("event extraction failed on a document of %d tokens", len(doc))
-            doc._.trustwatch_events = []
+        # no try/except here: an exception reaches `extract_docs`, which reruns the batch one
+        # document at a time and marks the one that fails `failed` (kept pending), never
+        # "no events"
+        doc._.trustwatch_events = self.extract(doc)
         return doc
 
     # -- per document
