@@ -28,6 +28,13 @@ from trustwatch.urls import canonical_url, doc_id_for
 log = logging.getLogger(__name__)
 
 
+def _final_refusal(exc: BaseException) -> bool:
+    """A page we were told not to fetch for good (robots.txt rules), not one that failed now."""
+    from trustwatch.spiders.robots import RobotsForbidden
+
+    return isinstance(exc, RobotsForbidden) and not exc.temporary
+
+
 def _header(response: Response, name: bytes) -> Optional[str]:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
@@ -150,7 +157,7 @@ class RecordingMixin:
         message, _ = self._failure_message(failure)
         self._log_unsent(failure, source.name, message)
         state = self.recorder.source(source.name)
-        if message != "forbidden by robots.txt":  # a refusal is final; retrying would not help
+        if not _final_refusal(failure.value):  # a refusal is final; retrying would not help
             state.pages_failed += 1
         self.recorder.error(source.name, f"page {failure.request.url}: {message}")
         try:

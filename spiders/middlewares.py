@@ -12,9 +12,6 @@ from datetime import timezone
 from typing import TYPE_CHECKING, Optional
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 
@@ -112,7 +109,8 @@ def describe_exception(exc: BaseException, request: Optional["Request"] = None) 
     text = str(exc).strip()
     low = f"{name} {text}".lower()
     if "robots.txt" in low:
-        return "forbidden by robots.txt"
+        detail = text.split("(", 1)[1].rstrip(")") if "(" in text else ""
+        return f"forbidden by robots.txt ({detail})" if detail else "forbidden by robots.txt"
     if "max redirections" in low:
         return "too many redirects (redirect loop?)"
     if "larger than download max size" in low or "max size" in low or "maxsize" in low:
@@ -190,32 +188,3 @@ class FetchLogMiddleware:
         if recorder is not None and "tw_source" in request.meta:
             recorder.fetch(self._row(request, status=None, error=describe_exception(exception, request)))
         return None
-
-
-class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """A robots.txt that cannot be read (timeout, refused, 429, 5xx) means "not now" for pages.
-
-    Scrapy allows everything when robots.txt fails to download; RFC 9309 says a server error
-    means complete disallow, and a polite crawler should not take a site's outage as consent.
-    A missing robots.txt (404) still allows everything.
-    """
-
-    DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
-
-    async def _parse_robots(self, response, netloc, request):
-        if response.status == 429 or response.status >= 500:
-            self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
-            self._disallow_all(netloc)
-            return
-        await super()._parse_robots(response, netloc, request)
-
-    def _robots_error(self, exc: Exception, netloc: str) -> None:
-        if not isinstance(exc, IgnoreRequest):
-            self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-        self._disallow_all(netloc)
-
-    def _disallow_all(self, netloc: str) -> None:
-        parser = build_from_crawler(self._parserimpl, self.crawler, self.DISALLOW_ALL)
-        waiting = self._parsers[netloc]
-        self._parsers[netloc] = parser
-        waiting.callback(parser)

@@ -43,7 +43,7 @@ def scrapy_settings(crawl: CrawlSettings, output: str) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-            "trustwatch.spiders.middlewares.StrictRobotsTxtMiddleware": 100,
+            "trustwatch.spiders.robots.PolitenessRobotsMiddleware": 100,
             "trustwatch.spiders.middlewares.RetryAfterMiddleware": 550,
             "trustwatch.spiders.middlewares.ConditionalGetMiddleware": 560,
             "trustwatch.spiders.middlewares.FetchLogMiddleware": 880,

@@ -4,18 +4,26 @@ It serves the shared corpus's real feeds (their article links rewritten, at serv
 the corpus's real saved pages on this server) and the misbehaviours a crawler meets: errors,
 rate limits, slowness, redirect loops, oversized and truncated bodies, undeclared encodings,
 robots.txt exclusions. Nothing from the corpus is copied: files are read when requested.
+
+Without a corpus (`LocalSite(None)`) it is a scriptable server: tests add routes
+(`extra_routes` for exact paths, `prefix_routes` for path prefixes) answering a tuple
+`(status, headers, body)`, a `Chunked` body sent without Content-Length, or `HANG` (never
+answer). Every request's start and end is logged in `events` with one sequence number shared
+by all threads, so tests can check ordering and overlap without timing anything.
 """
 from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import re
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 LAST_MODIFIED = "Mon, 02 Jan 2023 10:00:00 GMT"
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
@@ -25,20 +33,61 @@ _LINK_HREF = re.compile(rb"(<link[^>]*\shref=[\"'])(https?://[^\"']+)")
 _META_CHARSET = re.compile(rb"<meta[^>]*charset[^>]*>", re.IGNORECASE)
 
 
+@dataclass
+class Chunked:
+    """A body sent with `Transfer-Encoding: chunked` (no Content-Length), one chunk at a time."""
+
+    chunks: Iterable[bytes]
+    status: int = 200
+    headers: dict = field(default_factory=lambda: {"Content-Type": "application/xml"})
+
+
+#: a reply that never comes: the handler waits until the client hangs up or the server stops
+HANG = object()
+
+
+@dataclass
+class Event:
+    seq: int
+    kind: str  # "start" or "end"
+    request_id: int
+    path: str
+    headers: dict
+
+
 class LocalSite:
-    def __init__(self, corpus: Path, slow_seconds: float = 3.0, big_bytes: int = 3_000_000):
-        self.corpus = Path(corpus)
+    def __init__(self, corpus: Optional[Path] = None, slow_seconds: float = 3.0, big_bytes: int = 3_000_000):
+        self.corpus = Path(corpus) if corpus else None
         self.slow_seconds = slow_seconds
         self.big_bytes = big_bytes
         self.hits: Counter[str] = Counter()
         self.log: list[tuple[str, int]] = []
         #: (path, request headers) of every request, for politeness checks
         self.requests: list[tuple[str, dict[str, str]]] = []
-        #: path -> handler(request headers) -> (status, headers, body); checked first
-        self.extra_routes: dict[str, Callable[..., tuple[int, dict, bytes]]] = {}
-        self.pages = self._page_index()
+        #: start and end of every request, numbered in one sequence across threads
+        self.events: list[Event] = []
+        #: path -> handler(request headers) -> reply; checked first
+        self.extra_routes: dict[str, Callable[..., object]] = {}
+        #: path prefix -> handler(path, request headers) -> reply; checked next
+        self.prefix_routes: dict[str, Callable[..., object]] = {}
+        self.pages = self._page_index() if self.corpus else {}
         self._server: Optional[ThreadingHTTPServer] = None
         self._lock = threading.Lock()
+        self._seq = itertools.count()
+        self._ids = itertools.count()
+        self._stopping = threading.Event()
+
+    def _event(self, kind: str, request_id: int, path: str, headers: dict) -> None:
+        with self._lock:
+            self.events.append(Event(next(self._seq), kind, request_id, path, headers))
+
+    def intervals(self, predicate: Callable[[str], bool] = lambda _p: True) -> list[tuple[int, int, str]]:
+        """(start seq, end seq, path) of each finished request whose path matches, in start order."""
+        with self._lock:
+            events = list(self.events)
+        starts = {e.request_id: e for e in events if e.kind == "start"}
+        return sorted((starts[e.request_id].seq, e.seq, e.path) for e in events
+                      if e.kind == "end" and predicate(e.path))
 
     # -- corpus -----------------------------------------------------------------------
     def _page_index(self) -> dict[str, tuple[Path, Path]]:
@@ -87,6 +136,9 @@ class LocalSite:
         head = parts[0] if parts else ""
         if path in self.extra_routes:
             return self.extra_routes[path](headers)
+        for prefix, handler in self.prefix_routes.items():
+            if path.startswith(prefix):
+                return handler(path, headers)
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, ROBOTS
         if head == "feeds" and len(parts) == 2:
@@ -145,24 +197,76 @@ class LocalSite:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):  # noqa: N802
+                headers = dict(self.headers.items())
                 with site._lock:
                     site.hits[self.path] += 1
-                    site.requests.append((self.path, dict(self.headers.items())))
+                    site.requests.append((self.path, headers))
+                    self._request_id = next(site._ids)
+                self._ended = False
+                site._event("start", self._request_id, self.path, headers)
                 try:
-                    status, headers, body = site.route(self.path, self.headers)
+                    self._answer()
+                finally:
+                    self._end()
+
+            def _end(self):
+                """Logged just before the last bytes go out, so the client cannot have seen the
+                whole answer (and sent its next request) before the end is in the log."""
+                if not self._ended:
+                    self._ended = True
+                    site._event("end", self._request_id, self.path, dict(self.headers.items()))
+
+            def _answer(self):
+                try:
+                    reply = site.route(self.path, self.headers)
                 except (FileNotFoundError, KeyError, IndexError):
-                    status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
-                site.log.append((self.path, status))
+                    reply = 404, {"Content-Type": "text/plain"}, b"not found"
                 try:
+                    if reply is HANG:
+                        site.log.append((self.path, 0))
+                        self._hang()
+                        return
+                    if isinstance(reply, Chunked):
+                        site.log.append((self.path, reply.status))
+                        self._chunked(reply)
+                        return
+                    status, headers, body = reply
+                    site.log.append((self.path, status))
                     self.send_response(status)
                     for k, v in headers.items():
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(body)))
+                    if not body or status == 304:
+                        self._end()
                     self.end_headers()
                     if body and status != 304:
-                        self.wfile.write(body)
+                        self.wfile.write(body[:-1])
+                        self._end()
+                        self.wfile.write(body[-1:])
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _hang(self):
+                import select
+
+                # wait for the client to hang up (readable with no data) or the server to stop
+                while not site._stopping.is_set():
+                    ready, _, _ = select.select([self.connection], [], [], 0.2)
+                    if ready and not self.connection.recv(1, 2):  # MSG_PEEK: b"" = closed
+                        break
+                self.close_connection = True
+
+            def _chunked(self, reply: "Chunked"):
+                self.send_response(reply.status)
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for chunk in reply.chunks:
+                    if chunk:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self._end()
+                self.wfile.write(b"0\r\n\r\n")
 
             def log_message(self, *args):
                 pass
@@ -180,6 +284,7 @@ class LocalSite:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
