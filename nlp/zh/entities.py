@@ -27,8 +27,9 @@ _CONCISE_SUFFIX_RX = re.compile(r"(?:平台|官方|直播|电商|方面|公司|�
 _NAME_BREAK = frozenset("对被向与和及由据将把在是为的了称等从于诉、，。；：“”\"'（）() \n")
 _CJK_CHAR_RX = re.compile(f"[{_HAN}\u3000-\u303f\uff00-\uffef]")
 #: a quoted name that is an account, shop or app: “大鹏哥”账号, “趣刷短视频”App, “优品数码旗舰店”
-_QUOTED_RX = re.compile(r"[“「『\"](?P<name>[^“”「」『』\"\n]{2,20})[”」』\"]"
-                        r"(?=(?P<kind>App|APP|app|账号|帐号|店铺|小程序|平台|网店|直播间|公众号)?)")
+_QUOTED_RX = re.compile(r"[“「『\"](?P<name>[^“”「」『』\"\n]{2,20})[”」』\"]")
+_QUOTED_KIND_RX = re.compile(r"(?:[“「『][^“”「」『』\n]{1,20}[”」』])*(?:等[^，。；“”]{0,8}?)?"
+                             r"(?:App|APP|app|账号|帐号|店铺|小程序|平台|网店|直播间|公众号|应用)")
 _QUOTED_NAME_TAIL = re.compile(r"(?:店|旗舰店|专营店|公司|工作室|传媒|App|APP)$")
 
 #: jieba dictionary frequency from which a segment counts as a common word, not a name
@@ -137,6 +138,28 @@ def gazetteer_mentions(text: str) -> list[Mention]:
     return out
 
 
+_LATIN_RUN_RX = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9&.'\-]*(?: [A-Z][A-Za-z0-9&.'\-]*)*")
+
+
+def latin_mentions(text: str, lex: ZhLexicon) -> list[Mention]:
+    """A Latin-script word in Chinese text is nearly always a brand or an account name
+    (HKTVmall, SHEIN, OPPO): a party, unless it is a listed common word (App, CEO)."""
+    out = []
+    for m in _LATIN_RUN_RX.finditer(text):
+        name = m.group().rstrip(".-'")
+        if len(name) < 2 or name in lex.latin_not_names or name.lower() in lex.latin_not_names:
+            continue
+        out.append(Mention(m.start(), m.start() + len(name), name, _lookup_id(name), "org"))
+    return out
+
+
+def anonymised_people(text: str, lex: ZhLexicon) -> list[Mention]:
+    """张某, 林某某: people named by surname in court and police reports."""
+    if lex.anon_rx is None:
+        return []
+    return [Mention(m.start(), m.end(), m.group(), None, "person") for m in lex.anon_rx.finditer(text)]
+
+
 def quoted_mentions(text: str) -> list[Mention]:
     """Quoted account, shop and app names (Chinese news quotes them): “阿飞测评”账号."""
     out = []
@@ -144,7 +167,7 @@ def quoted_mentions(text: str) -> list[Mention]:
         name = m.group("name").strip()
         if not name or any(ch in name for ch in "，。！？；："):
             continue
-        if m.group("kind") or _QUOTED_NAME_TAIL.search(name):
+        if _QUOTED_KIND_RX.match(text, m.end()) or _QUOTED_NAME_TAIL.search(name):
             s = m.start("name")
             out.append(Mention(s, s + len(name), name, _lookup_id(name), "org"))
     return out
@@ -238,8 +261,8 @@ def company_mentions(text: str, segs: list[tuple[str, int, int]], lex: ZhLexicon
         start = m.start()
         while start in ends and m.end() - ends[start][1] <= 30:
             w, s = ends[start]
-            if not w.strip() or any(ch in _NAME_BREAK for ch in w) and w not in ("（", "）", "(", ")") \
-                    or lex.np_lead.fullmatch(w):
+            if w not in ("（", "）", "(", ")") and (not w.strip() or any(ch in _NAME_BREAK for ch in w)
+                                                    or lex.np_lead.fullmatch(w)):
                 break
             start = s
         if m.start() - start < 2:
@@ -287,6 +310,6 @@ def find_mentions(text: str, *, ruler_spans: Iterable[Mention] = (),
     segs = segments(text)
     cands = list(ruler_spans) + gazetteer_mentions(text) + body_mentions(text, segs, lex) \
         + person_mentions(text, segs, lex) + company_mentions(text, segs, lex) \
-        + quoted_mentions(text)
+        + quoted_mentions(text) + latin_mentions(text, lex) + anonymised_people(text, lex)
     anchors = frozenset(b.text for b in lex.bodies)
     return _resolve(_inherit_ids(cands, anchors))

@@ -32,6 +32,8 @@ class Trigger:
     not_after: Optional[re.Pattern] = None
     passive_target: bool = False
     to_marker: str = "target"
+    plain: bool = False
+    from_marker: bool = False
     conf: float = 0.7
 
 
@@ -45,6 +47,7 @@ class StatusCues:
     planned: tuple[str, ...]
     planned_window: int
     hearsay: tuple[str, ...] = ()
+    conditional: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class ZhLexicon:
     np_receivers: frozenset[str] = frozenset()
     venue_before: Optional[re.Pattern] = None
     order_markers: tuple[str, ...] = ()
+    modifier_after: Optional[re.Pattern] = None
+    anon_rx: Optional[re.Pattern] = None
+    latin_not_names: frozenset[str] = frozenset()
 
 
 def _read(name: str) -> Any:
@@ -114,7 +120,7 @@ def _triggers(rows: Any) -> tuple[Trigger, ...]:
         if not isinstance(row, dict) or not row.get("text") or row.get("type") not in EVENT_TYPES:
             raise ZhDataError(f"{where}: needs text and a type among {', '.join(EVENT_TYPES)}: {row!r}")
         unknown = set(row) - {"text", "type", "context", "not_before", "not_after",
-                              "passive_target", "to_marker", "conf"}
+                              "passive_target", "to_marker", "plain", "from_marker", "conf"}
         if unknown:
             raise ZhDataError(f"{where}: unknown field(s) {sorted(unknown)}")
         if row.get("to_marker", "target") not in ("target", "none"):
@@ -125,6 +131,8 @@ def _triggers(rows: Any) -> tuple[Trigger, ...]:
                            not_after=_rx(row.get("not_after"), where),
                            passive_target=bool(row.get("passive_target", False)),
                            to_marker=row.get("to_marker", "target"),
+                           plain=bool(row.get("plain", False)),
+                           from_marker=bool(row.get("from_marker", False)),
                            conf=float(row.get("conf", 0.7))))
     return tuple(out)
 
@@ -142,7 +150,8 @@ def load_lexicon() -> ZhLexicon:
             hypothetical=tuple(st["hypothetical"]["cues"]),
             hypothetical_window=int(st["hypothetical"]["window"]),
             planned=tuple(st["planned"]["cues"]), planned_window=int(st["planned"]["window"]),
-            hearsay=tuple(st.get("hearsay", {}).get("cues", ())))
+            hearsay=tuple(st.get("hearsay", {}).get("cues", ())),
+            conditional=tuple(st.get("conditional", {}).get("cues", ())))
         bodies = tuple(Body(b["text"], b["kind"]) for b in ents["bodies"]["anchors"])
         people = ents["people"]
         by_text: dict[str, list[Trigger]] = {}
@@ -177,6 +186,9 @@ def load_lexicon() -> ZhLexicon:
             np_receivers=frozenset(cues["np_receivers"]),
             venue_before=re.compile(cues["venue_before"]),
             order_markers=tuple(cues["order_markers"]),
+            modifier_after=re.compile(cues["modifier_after"]),
+            anon_rx=re.compile(f"(?<!某)(?:{_alt(ents['surnames'])})某{{1,2}}"),
+            latin_not_names=frozenset(ents["latin_not_names"]),
         )
     except (KeyError, TypeError, re.error) as exc:
         raise ZhDataError(f"nlp/data/zh/cues.yaml or entities.yaml: missing or bad entry: {exc!r}") from exc

@@ -11,7 +11,7 @@ Where no named party fills a role, a short noun phrase does (一名男子, 涉�
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from trustwatch.nlp.zh.entities import Mention
@@ -19,7 +19,7 @@ from trustwatch.nlp.zh.lexicon import Trigger, ZhLexicon
 
 _CLAUSE_BREAK_RX = re.compile(r"[，,：:（）()\s]")
 _LATIN_NAME_RX = re.compile(r"[A-Za-z][A-Za-z0-9.&\-]{1,30}")
-_LIST_JOIN_RX = re.compile(r"^\s*(?:、|和|及|以及|与|跟|或|，)\s*$")
+_LIST_JOIN_RX = re.compile(r"^[\s”」』]*(?:、|和|及|以及|与|跟|或|，)?[\s“「『]*$")
 #: types whose actor is normally an authority: prefer one when several parties precede
 AUTHORITY_ACTOR_TYPES = frozenset({"FINE", "INVESTIGATION"})
 #: types whose subject is the target when no marker says otherwise (X数据泄露, X售假)
@@ -42,6 +42,7 @@ class Roles:
     targets: list[Party]
     reason: Optional[str] = None
     ordered: bool = False  # a court or regulator ordered it (判决X赔偿): planned
+    extra_actors: list[Party] = field(default_factory=list)  # X从A、B下架: one event each
 
 
 def _same_party(m, other) -> bool:
@@ -63,7 +64,8 @@ class RoleFinder:
         self.text = text
         self.lex = lex
         self.sources = [m for m in mentions if self._is_source(m)]
-        self.parties = [m for m in mentions if m not in self.sources and not self._is_venue(m)]
+        self.parties = [m for m in mentions if m not in self.sources and not self._is_venue(m)
+                        and not self._is_modifier(m)]
 
     # ---------------------------------------------------------------- helpers
     def _is_source(self, m: Mention) -> bool:
@@ -78,6 +80,12 @@ class RoleFinder:
         if m.kind not in ("platform", "marketplace") or self.lex.venue_before is None:
             return False
         return bool(self.lex.venue_before.search(self.text[max(0, m.start - 3):m.start]))
+
+    def _is_modifier(self, m: Mention) -> bool:
+        """快手主播“林小满”: the platform only says where the streamer works."""
+        if m.kind not in ("platform", "marketplace") or self.lex.modifier_after is None:
+            return False
+        return bool(self.lex.modifier_after.match(self.text[m.end:m.end + 6]))
 
     def _within(self, lo: int, hi: int) -> list[Mention]:
         return [m for m in self.parties if lo <= m.start and m.end <= hi]
@@ -163,11 +171,15 @@ class RoleFinder:
     def _slot(self, lo: int, hi: int, want_authority: Optional[bool], exclude: Optional[Party],
               many: bool = True) -> list[Party]:
         """The party or parties named in [lo, hi); a pronoun's antecedent; a noun phrase."""
-        inside = self._within(lo, hi)
+        p = self._pronoun_at(lo, min(hi, lo + 2))
+        if p is not None:
+            ante = self._antecedent(p, exclude)
+            return [ante] if ante else []
+        inside = [m for m in self._within(lo, hi) if not _same_party(m, exclude)]
+        if want_authority is not None:
+            inside = [m for m in inside if m.authority == want_authority] or inside
         if inside:
-            first = inside[0] if want_authority is None else (self._prefer(inside, want_authority)
-                                                              if not many else inside[0])
-            group = self._group(first, hi) if many else [first]
+            group = self._group(inside[0], hi) if many else [inside[0]]
             return [_party(m) for m in group]
         p = self._pronoun_at(lo, hi)
         if p is not None:
@@ -193,8 +205,22 @@ class RoleFinder:
     def assign(self, trig: Trigger, ss: int, se: int, ts: int, te: int) -> Roles:
         cs, ce = self.clause(ss, se, ts, te)
         kind = trig.type
-        auth = True if kind in AUTHORITY_ACTOR_TYPES else None
+        auth = True if kind in AUTHORITY_ACTOR_TYPES else (
+            False if kind in ("APOLOGY", "COMPENSATION") else None)
         lex = self.lex
+
+        if trig.plain:  # X诉Y
+            actor = self._subject(ss, cs, ts, None)
+            return Roles(actor, self._object(te, ce, actor))
+
+        if trig.from_marker:  # X已从华为、小米等应用商店下架: each store removed X
+            frm = self._last_marker(("从",), cs, ts)
+            stores = self._within(frm[1], ts) if frm else []
+            if stores:
+                group = self._group(stores[0], ts)
+                targets = self._before(cs, frm[0], None) or self._before(ss, frm[0], None)
+                return Roles(_party(group[0]), targets,
+                             extra_actors=[_party(m) for m in group[1:]])
 
         # 被罚/被封/被指 carry their own passive marker
         if trig.text.startswith(tuple(lex.passive)):
@@ -207,8 +233,7 @@ class RoleFinder:
             if between:
                 actor = _party(self._prefer(between, auth))
             # the target is named before 被: in the clause, else earlier in the sentence
-            targets = self._slot(cs, passive[0], False, actor) or \
-                self._slot(ss, passive[0], False, actor)
+            targets = self._before(cs, passive[0], actor) or self._before(ss, passive[0], actor)
             if not targets:
                 p = self._antecedent(passive[0], actor)
                 targets = [p] if p else []
@@ -259,6 +284,21 @@ class RoleFinder:
                 # 拼多多或将面临罚款: a company as subject of a fine is the one fined
                 return Roles(None, [actor])
         return Roles(actor, targets)
+
+    def _before(self, lo: int, hi: int, exclude: Optional[Party]) -> list[Party]:
+        """The party nearest before `hi` (快手主播林小满被罚: 林小满) with the list it ends
+        (淘宝、京东被…); a pronoun's antecedent; a noun phrase."""
+        inside = [m for m in self._within(lo, hi) if not _same_party(m, exclude)]
+        inside = [m for m in inside if not m.authority] or inside
+        if inside:
+            group = [inside[-1]]
+            for m in reversed(inside[:-1]):
+                if _LIST_JOIN_RX.match(self.text[m.end:group[0].start] or "x"):
+                    group.insert(0, m)
+                else:
+                    break
+            return [_party(m) for m in group]
+        return self._slot(lo, hi, False, exclude)
 
     def _authority_before(self, ss: int, hi: int) -> Optional[Party]:
         """The authority that found or said it (法院认定X…, 经查…): the accuser, if any."""

@@ -57,7 +57,7 @@ def status_of(text: str, ss: int, se: int, cs: int, ts: int, te: int, lex: ZhLex
     sentence = text[ss:se]
     if any(c in sentence for c in st.negated_anywhere):
         return "negated"
-    if any(c in text[ss:ts] for c in st.hearsay):
+    if any(c in text[ss:ts] for c in st.hearsay + st.conditional):
         return "hypothetical"
 
     def window(n: int) -> tuple[str, int]:
@@ -165,8 +165,8 @@ def _events_at(trig: Trigger, original: str, norm: str, ss: int, se: int, ts: in
     targets = roles.targets or [None]
     out = []
     sentence = original[ss:se]
-    for target in targets[:4]:
-        actor = roles.actor
+    pairs = [(a, t) for a in [roles.actor] + roles.extra_actors for t in targets[:4]]
+    for actor, target in pairs:
         if actor is not None and target is not None and actor.start == target.start:
             actor = None
         keyparty = actor if key == "actor" else target
@@ -206,14 +206,26 @@ def _same(a: Optional[dict], b: Optional[dict]) -> bool:
     return a["text"] in b["text"] or b["text"] in a["text"]
 
 
+def _different(a: Optional[dict], b: Optional[dict]) -> bool:
+    """Two named counterparts that are not the same party (both with ids, or both plain names)."""
+    if not a or not b:
+        return False
+    if a.get("id") and b.get("id"):
+        return a["id"] != b["id"]
+    if a.get("id") or b.get("id"):
+        return False
+    return not _same(a, b)
+
+
 def merge_events(events: list[dict]) -> list[dict]:
     """One event per (type, key argument): the best status wins and brings its sentence;
     roles, amount and date missing from it are filled from the other mentions."""
     merged: list[dict] = []
     for ev in events:
         key = KEY_ROLE.get(ev["type"], "target")
-        home = next((m for m in merged if m["type"] == ev["type"] and _same(m.get(key), ev.get(key))),
-                    None)
+        other = "target" if key == "actor" else "actor"
+        home = next((m for m in merged if m["type"] == ev["type"] and _same(m.get(key), ev.get(key))
+                     and not _different(m.get(other), ev.get(other))), None)
         if home is None:
             merged.append(dict(ev))
             continue
