@@ -22,7 +22,7 @@ from trustwatch.records import Source, utcnow
 from trustwatch.spiders.feeds import FeedEntry, parse_feed
 from trustwatch.spiders.middlewares import describe_exception
 from trustwatch.spiders.recorder import CrawlRecorder
-from trustwatch.textutil import content_hash, detect_language, strip_html
+from trustwatch.textutil import content_hash, detect_language, html_to_text, strip_html
 from trustwatch.urls import canonical_url, doc_id_for
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ class RecordingMixin:
         canonical = canonical_url(url)
         title = strip_html(entry.title) if entry and entry.title else None
         summary = strip_html(entry.summary) if entry and entry.summary else None
-        feed_text = strip_html(entry.content) if entry and entry.content else None
+        feed_text = html_to_text(entry.content) if entry and entry.content else None  # keeps paragraphs
         author = entry.author if entry else None
         published: Optional[datetime] = entry.published if entry else None
         text = feed_text

@@ -48,6 +48,49 @@ def strip_html(text: Optional[str]) -> str:
     return _WS.sub(" ", html.unescape(text)).strip()
 
 
+_BLOCK_TAGS = frozenset("p div section article header footer aside blockquote pre ul ol li dl dt dd "
+                        "table tr h1 h2 h3 h4 h5 h6 figure figcaption hr".split())
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+
+
+def html_to_text(text: Optional[str]) -> str:
+    """Plain text of an HTML body (a feed's `content:encoded`) that keeps its paragraphs.
+
+    Blocks (paragraphs, headings, list items) are separated by a blank line and `<br>` by a
+    line break, so a heading is not glued to the sentence after it; other whitespace is
+    collapsed as in `strip_html`.
+    """
+    if not text:
+        return ""
+    br, para = "\ue000", "\ue001"  # private-use marks: survive the whitespace collapse
+    if "<" not in text:
+        flat = _PARAGRAPHS.sub(para, html.unescape(text))
+    else:
+        import lxml.html
+
+        try:
+            root = lxml.html.fromstring(f"<div>{text}</div>")
+        except Exception:
+            return strip_html(text)
+        for bad in root.xpath("//script|//style"):
+            bad.drop_tree()
+        for el in root.iter():
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if tag == "br":
+                el.tail = br + (el.tail or "")
+            elif tag in _BLOCK_TAGS:
+                el.text = para + (el.text or "")
+                el.tail = para + (el.tail or "")
+        flat = "".join(root.itertext())
+    paragraphs = []
+    for chunk in flat.split(para):
+        lines = [_WS.sub(" ", line).strip() for line in chunk.split(br)]
+        joined = "\n".join(line for line in lines if line)
+        if joined:
+            paragraphs.append(joined)
+    return "\n\n".join(paragraphs)
+
+
 def normalize(text: Optional[str]) -> str:
     text = unicodedata.normalize("NFKC", text or "")
     return _WS.sub(" ", text).strip().casefold()

@@ -21,6 +21,16 @@ class QueryError(ValueError):
     """A query that cannot be run (not read-only, or invalid SQL)."""
 
 
+class AmbiguousIncident(QueryError):
+    """An incident-id prefix that more than one incident starts with."""
+
+    def __init__(self, prefix: str, matches: list[dict]):
+        self.prefix = prefix
+        self.matches = matches
+        more = " (and more)" if len(matches) > 20 else ""
+        super().__init__(f"{prefix!r} is ambiguous: {len(matches[:20])} incidents start with it{more}")
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     cur = con.execute(sql, params)
     names = [d[0] for d in cur.description]
@@ -103,9 +113,11 @@ def incident_detail(con: duckdb.DuckDBPyConnection, incident_id: str) -> Optiona
     """One incident, its disagreements, every supporting report and its storyline; None if unknown."""
     found = _rows(con, "SELECT * FROM timeline WHERE incident_id = ?", [incident_id])
     if not found:
-        found = _rows(con, "SELECT * FROM timeline WHERE incident_id LIKE ? || '%' ORDER BY incident_id LIMIT 2",
+        found = _rows(con, "SELECT * FROM timeline WHERE starts_with(incident_id, ?) ORDER BY incident_id LIMIT 21",
                       [incident_id])
-        if len(found) != 1:
+        if len(found) > 1:
+            raise AmbiguousIncident(incident_id, found)
+        if not found:
             return None
     incident = found[0]
     raw = con.execute("SELECT disagreements FROM incidents WHERE incident_id = ?",

@@ -105,7 +105,7 @@ def test_empty_period_is_not_an_error(warehouse, tmp_path):
     out = tmp_path / "empty.html"
     result = _run("--db", str(db), "report", "--since", "2001-01-01", "--until", "2001-01-31", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert "0 incidents" in result.output and "No incidents were found" in out.read_text(encoding="utf-8")
+    assert "0 incidents" in result.output and "No incidents were discovered" in out.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("args, code, message", [

@@ -14,7 +14,7 @@ import pytest
 from tests.core.report_fixtures import load_fixture
 from trustwatch.report import chart as chart_mod
 from trustwatch.report import render as render_mod
-from trustwatch.report.data import build_report
+from trustwatch.report.data import SourceProblem, build_report
 from trustwatch.report.render import (CSV_COLUMNS, FORMATS, ReportFormatError, md_escape, md_link,
                                       render_csv, render_html, render_json, render_markdown, render_report)
 from trustwatch.warehouse.db import open_connection
@@ -144,11 +144,33 @@ def test_empty_report_says_so_in_every_format(empty, tmp_path):
     for fmt in ("html", "md", "csv", "json"):
         render_report(empty, fmt, tmp_path / f"e.{fmt}")
     html_text = " ".join(_parse((tmp_path / "e.html").read_text(encoding="utf-8")).text)
-    assert "No incidents were found for 1 Jan 2031 – 31 Jan 2031" in re.sub(r"\s+", " ", html_text)
+    assert "No incidents were discovered between 1 Jan 2031 and 31 Jan 2031." in re.sub(r"\s+", " ", html_text)
     assert "<svg" not in (tmp_path / "e.html").read_text(encoding="utf-8")
-    assert "No incidents were found" in (tmp_path / "e.md").read_text(encoding="utf-8")
+    assert "No incidents were discovered between" in (tmp_path / "e.md").read_text(encoding="utf-8")
     assert (tmp_path / "e.csv").read_text(encoding="utf-8").strip() == ",".join(CSV_COLUMNS)
     assert json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))["incidents"] == []
+
+
+def test_an_open_ended_empty_period_reads_as_a_sentence_and_failed_sources_are_listed(tmp_path):
+    from datetime import datetime
+
+    con = open_connection(tmp_path / "e.duckdb")
+    load_fixture(con)
+    d = build_report(con, since="2031-01-01", now=datetime(2031, 1, 8, 9, 0))
+    con.close()
+    assert d.period_display == "1 Jan 2031 – 8 Jan 2031"
+    assert d.empty_message == "No incidents were discovered between 1 Jan 2031 and 8 Jan 2031."
+    d.failed_sources = [SourceProblem(name="wire <b>", error="DNS lookup failed: host x not found")]
+    d.notice = "no source could be reached: is this machine offline?"
+    render_report(d, "html", tmp_path / "e.html")
+    html_text = re.sub(r"\s+", " ", " ".join(_parse((tmp_path / "e.html").read_text(encoding="utf-8")).text))
+    assert "for from" not in html_text and "is this machine offline?" in html_text
+    assert "wire <b>" in html_text and "DNS lookup failed" in html_text
+    assert "wire &lt;b&gt;" in (tmp_path / "e.html").read_text(encoding="utf-8")  # text, not markup
+    assert "not a sign of a quiet period" in html_text
+    render_report(d, "md", tmp_path / "e.md")
+    md = (tmp_path / "e.md").read_text(encoding="utf-8")
+    assert "DNS lookup failed" in md and "<b>" not in md
 
 
 def test_write_is_atomic(data, tmp_path, monkeypatch):

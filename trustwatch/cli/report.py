@@ -10,8 +10,9 @@ from trustwatch.cli.app import app, fail, state
 
 @app.command()
 def report(
-    since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY-MM-DD, 'today', or a span back such as 7d, 2w)."),
-    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (same forms as --since)."),
+    since: Optional[str] = typer.Option(None, "--since", help="First day: YYYY, YYYY-MM, YYYY-MM-DD, today, or a span back such as 7d, 2w, 1y."),
+    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (same forms as --since; 2022 means to 31 Dec 2022)."),
+    by: str = typer.Option("discovered", "--by", help="What the period counts: discovered (first fetched by trustwatch), published, or event (the incident's own date)."),
     actor: Optional[str] = typer.Option(None, "--actor", help="Only incidents involving this party (id, name or alias)."),
     type_: Optional[List[str]] = typer.Option(None, "--type", help="Only these incident types (repeat or comma-separate), e.g. FINE,BAN."),
     storyline: Optional[str] = typer.Option(None, "--storyline", help="Only the incidents of this storyline ID."),
@@ -31,7 +32,8 @@ def report(
     config = state.config()
     try:
         result = generate_report(config, output, format_, since=since, until=until, actor=actor,
-                                 type=type_, storyline=storyline, all_time=all_time, record=not no_record)
+                                 type=type_, storyline=storyline, all_time=all_time, record=not no_record,
+                                 by=by)
     except ReportFilterError as exc:
         fail(str(exc), code=2)
     except (WarehouseLocked, WarehouseError) as exc:

@@ -79,6 +79,16 @@ def _flat(table):
     return pa.table(columns, names=table.column_names)
 
 
+def _period(since: Optional[str], until: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """--since/--until read as every command reads them (`trustwatch.periods`), as ISO days."""
+    from trustwatch.periods import PeriodError, bound_text
+
+    try:
+        return bound_text(since), bound_text(until, end=True)
+    except PeriodError as exc:
+        fail(str(exc), code=2)
+
+
 def _read_only():
     from trustwatch.warehouse.db import WarehouseError, WarehouseLocked, open_connection
 
@@ -154,8 +164,8 @@ def query(
 def timeline(
     actor: Optional[str] = typer.Option(None, "--actor", help="Only incidents involving this party (id, name or alias)."),
     type_: Optional[List[str]] = typer.Option(None, "--type", help="Only these types (repeat or comma-separate), e.g. FINE,BAN."),
-    since: Optional[str] = typer.Option(None, "--since", help="First event date (YYYY, YYYY-MM or YYYY-MM-DD)."),
-    until: Optional[str] = typer.Option(None, "--until", help="Last event date, included."),
+    since: Optional[str] = typer.Option(None, "--since", help="First event date: YYYY, YYYY-MM, YYYY-MM-DD, today, or a span back such as 7d."),
+    until: Optional[str] = typer.Option(None, "--until", help="Last event date, included (same forms)."),
     format_: str = typer.Option("table", "--format", "-f", help="table, csv, json or parquet."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file."),
 ) -> None:
@@ -163,6 +173,7 @@ def timeline(
     from trustwatch.warehouse.queries import QueryError, timeline_table
 
     types = ",".join(type_) if type_ else None
+    since, until = _period(since, until)
     con = _read_only()
     try:
         table = timeline_table(con, actor=actor, type=types, since=since, until=until)
@@ -183,11 +194,15 @@ def incident(
     format_: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
     """Show one incident with every report that supports it, disagreements and its storyline."""
-    from trustwatch.warehouse.queries import incident_detail
+    from trustwatch.warehouse.queries import AmbiguousIncident, incident_detail
 
     con = _read_only()
     try:
         detail = incident_detail(con, incident_id)
+    except AmbiguousIncident as exc:
+        lines = [f"  {m['incident_id']}  {m.get('sort_date') or '-'}  {m['type']:<13} "
+                 f"{m.get('actor') or '-'} -> {m.get('target') or '-'}" for m in exc.matches[:20]]
+        fail(f"{exc}; give more of the id:\n" + "\n".join(lines), code=2)
     finally:
         con.close()
     if detail is None:
@@ -226,12 +241,13 @@ def export(
     what: str = typer.Argument(..., help="events or incidents."),
     format_: str = typer.Option("parquet", "--format", "-f", help="parquet or csv."),
     output: str = typer.Option(..., "--output", "-o", help="File to write."),
-    since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY, YYYY-MM or YYYY-MM-DD)."),
+    since: Optional[str] = typer.Option(None, "--since", help="First day: YYYY, YYYY-MM, YYYY-MM-DD, today, or a span back such as 7d."),
     until: Optional[str] = typer.Option(None, "--until", help="Last day, included (same forms)."),
 ) -> None:
     """Export events (one row per report) or incidents to Parquet or CSV."""
     from trustwatch.warehouse.export import export as run_export
 
+    since, until = _period(since, until)
     con = _read_only()
     try:
         n = run_export(con, what, output, format_, since=since, until=until)

@@ -145,9 +145,16 @@ class SourceCount(ReportRecord):
     documents: int
 
 
+#: what the period of a report counts (`--by`): when trustwatch first fetched an incident's
+#: reports, when they were published, or when the incident itself happened
+PERIOD_BASES = ("discovered", "published", "event")
+_BY_VERB = {"discovered": "discovered", "published": "reported", "event": "dated"}
+
+
 class ReportFilters(ReportRecord):
     since: Optional[datetime] = None  # inclusive
     until: Optional[datetime] = None  # exclusive
+    by: str = "discovered"  # one of PERIOD_BASES
     actor: Optional[str] = None
     types: list[str] = Field(default_factory=list)
     storyline: Optional[str] = None
@@ -156,6 +163,11 @@ class ReportFilters(ReportRecord):
         """Reports of the same scope (filters other than the period) compare with each other."""
         return json.dumps({"actor": (self.actor or "").lower() or None, "types": sorted(self.types),
                            "storyline": self.storyline}, sort_keys=True)
+
+    @property
+    def by_label(self) -> str:
+        return {"discovered": "by date discovered", "published": "by date published",
+                "event": "by date of the incident"}.get(self.by, self.by)
 
     def describe(self) -> list[str]:
         parts = []
@@ -176,6 +188,13 @@ class Summary(ReportRecord):
     previous_report_at: Optional[datetime] = None
 
 
+class SourceProblem(ReportRecord):
+    """A source the run that wrote this report could not read."""
+
+    name: str
+    error: str
+
+
 class ReportData(ReportRecord):
     title: str = "Platform-trust incident report"
     report_id: str
@@ -189,10 +208,27 @@ class ReportData(ReportRecord):
     n_sources_watched: int
     extractor_versions: list[str]
     trustwatch_version: str
+    #: set by a monitoring run: the sources it could not read, and why nothing may show
+    failed_sources: list[SourceProblem] = Field(default_factory=list)
+    notice: Optional[str] = None
+    #: the period as a phrase that ends a sentence ("between 1 Nov 2026 and 7 Nov 2026")
+    period_phrase: str = ""
 
     @property
     def is_empty(self) -> bool:
         return not self.incidents
+
+    @property
+    def empty_message(self) -> str:
+        scope = self.filters.describe()
+        verb = _BY_VERB.get(self.filters.by, "found")
+        text = f"No incidents were {verb} {self.period_phrase or 'in this period'}"
+        if scope:
+            text += f" with these filters ({'; '.join(scope)})"
+        if self.failed_sources:
+            text += (f"; {len(self.failed_sources)} source{'s' if len(self.failed_sources) != 1 else ''}"
+                     " could not be read, so this is not a sign of a quiet period")
+        return text + "."
 
 
 class ReportFilterError(ValueError):
@@ -364,20 +400,43 @@ def _as_bound(value: Optional[date | datetime | str], *, end: bool) -> Optional[
     return start + timedelta(days=1) if end else start
 
 
-def _period_display(since: Optional[datetime], until: Optional[datetime],
-                    seen: Iterable[datetime]) -> str:
+def _period_bounds(since: Optional[datetime], until: Optional[datetime], seen: Iterable[datetime],
+                   now: Optional[datetime] = None) -> tuple[Optional[datetime], Optional[datetime]]:
     seen = [s for s in seen if s is not None]
     first = since or (min(seen) if seen else None)
-    last = (until - timedelta(microseconds=1)) if until else (max(seen) if seen else None)
+    last = (until - timedelta(microseconds=1)) if until else (
+        now if since is not None and now is not None else (max(seen) if seen else None))
+    return first, last
+
+
+def _period_display(since: Optional[datetime], until: Optional[datetime],
+                    seen: Iterable[datetime], now: Optional[datetime] = None) -> str:
+    """The period as a heading: `1 Nov 2026 – 7 Nov 2026`, `1 Nov 2026`, `until …`, `all time`."""
+    first, last = _period_bounds(since, until, seen, now)
     if first is None and last is None:
         return "all time"
     if first is None:
         return f"until {format_day(last)}"
     if last is None:
-        return f"from {format_day(first)}"
+        return f"since {format_day(first)}"
     if first.date() == last.date():
         return format_day(first)
     return f"{format_day(first)} – {format_day(last)}"
+
+
+def period_phrase(since: Optional[datetime], until: Optional[datetime], seen: Iterable[datetime],
+                  now: Optional[datetime] = None) -> str:
+    """The period as the end of a sentence: `between 1 Nov 2026 and 7 Nov 2026`, `on …`, `since …`."""
+    first, last = _period_bounds(since, until, seen, now)
+    if first is None and last is None:
+        return "at any time"
+    if first is None:
+        return f"until {format_day(last)}"
+    if last is None:
+        return f"since {format_day(first)}"
+    if first.date() == last.date():
+        return f"on {format_day(first)}"
+    return f"between {format_day(first)} and {format_day(last)}"
 
 
 def _trustwatch_version() -> str:
@@ -401,15 +460,22 @@ LEFT JOIN actors t ON t.actor_id = i.target_id
 WHERE {where}
 """
 
-# An incident belongs to a period when one of its source documents was published in it;
-# an incident without linked events falls back to its first/last seen.
-_PERIOD_SQL = """(
+# By `published` (`discovered`), an incident belongs to a period when one of its source
+# documents was published (first fetched by trustwatch) in it; an incident without linked
+# events falls back to its first/last seen. By `event`, its own date (else its first report).
+_DOC_PERIOD_SQL = """(
   EXISTS (SELECT 1 FROM incident_events ie
           JOIN events e ON e.event_id = ie.event_id
           JOIN documents d ON d.doc_id = e.doc_id
-          WHERE ie.incident_id = i.incident_id AND d.published >= ? AND d.published < ?)
+          WHERE ie.incident_id = i.incident_id AND d.{column} >= ? AND d.{column} < ?)
   OR (NOT EXISTS (SELECT 1 FROM incident_events ie2 WHERE ie2.incident_id = i.incident_id)
       AND coalesce(i.last_seen, i.first_seen) >= ? AND coalesce(i.first_seen, i.last_seen) < ?))"""
+_PERIOD_SQL = {
+    "published": _DOC_PERIOD_SQL.format(column="published"),
+    "discovered": _DOC_PERIOD_SQL.format(column="fetched_at"),
+    "event": """(CAST(coalesce(i.date_start, CAST(i.first_seen AS DATE)) AS TIMESTAMP) >= ?
+  AND CAST(coalesce(i.date_start, CAST(i.first_seen AS DATE)) AS TIMESTAMP) < ?)""",
+}
 
 _ACTOR_SQL = """(
   lower(?) IN (lower(i.actor_id), lower(i.target_id), lower(i.actor_text), lower(i.target_text),
@@ -457,14 +523,20 @@ def build_report(
     type: Optional[str | Sequence[str]] = None,
     storyline: Optional[str] = None,
     *,
+    by: str = "discovered",
     now: Optional[datetime] = None,
 ) -> ReportData:
     """Read the incidents of a period (and optional actor/type/storyline) into a `ReportData`.
 
-    `until` given as a date includes that day. Raises `ReportFilterError` on a bad filter.
+    `by` says what the period counts: `discovered` (first fetched by trustwatch, the default),
+    `published` or `event` (the incident's own date). `until` given as a date includes that
+    day. Raises `ReportFilterError` on a bad filter.
     """
     generated_at = now or datetime.now(timezone.utc).replace(tzinfo=None)
-    filters = ReportFilters(since=_as_bound(since, end=False), until=_as_bound(until, end=True),
+    by = (by or "discovered").strip().lower()
+    if by not in PERIOD_BASES:
+        raise ReportFilterError(f"--by must be one of {', '.join(PERIOD_BASES)}, not {by!r}")
+    filters = ReportFilters(since=_as_bound(since, end=False), until=_as_bound(until, end=True), by=by,
                             actor=(actor or "").strip() or None, types=normalise_types(type),
                             storyline=(storyline or "").strip() or None)
     if filters.since and filters.until and filters.since >= filters.until:
@@ -473,8 +545,8 @@ def build_report(
     where, params = ["TRUE"], []
     if filters.since or filters.until:
         lo, hi = filters.since or _MIN_TS, filters.until or _MAX_TS
-        where.append(_PERIOD_SQL)
-        params += [lo, hi, lo, hi]
+        where.append(_PERIOD_SQL[by])
+        params += [lo, hi] if by == "event" else [lo, hi, lo, hi]
     if filters.actor:
         where.append(_ACTOR_SQL)
         params += [filters.actor] * 3
@@ -569,7 +641,8 @@ def build_report(
             " ORDER BY 1 DESC LIMIT 3").fetchall()}
     return ReportData(
         report_id=uuid.uuid4().hex, generated_at=generated_at, filters=filters,
-        period_display=_period_display(filters.since, filters.until, seen_times),
+        period_display=_period_display(filters.since, filters.until, seen_times, generated_at),
+        period_phrase=period_phrase(filters.since, filters.until, seen_times, generated_at),
         summary=Summary(n_incidents=len(incidents), by_type=by_type,
                         top_actors=_top_actors(incidents),
                         n_new=sum(it.is_new for it in incidents) if previous else None,

@@ -6,7 +6,6 @@ while the (slower) PDF is laid out.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -24,26 +23,15 @@ class GeneratedReport:
     data: ReportData
 
 
-def parse_when(value: Optional[str], *, today: Optional[date] = None) -> Optional[date | datetime]:
-    """`YYYY-MM-DD`, an ISO date-time, `today`, `yesterday`, or a span back from today: `7d`, `2w`."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip().lower()
-    today = today or datetime.now(timezone.utc).date()
-    if text == "today":
-        return today
-    if text == "yesterday":
-        return today - timedelta(days=1)
-    m = re.fullmatch(r"(\d{1,5})\s*([dw])", text)
-    if m:
-        n = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
-        return today - timedelta(days=n)
+def parse_when(value: Optional[str], *, today: Optional[date] = None,
+               end: bool = False) -> Optional[date | datetime]:
+    """A period bound in any form of `trustwatch.periods` (7d, 2022, 2022-03, YYYY-MM-DD, today)."""
+    from trustwatch.periods import PeriodError, parse_bound
+
     try:
-        if "t" in text or " " in text:
-            return datetime.fromisoformat(value.strip())
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ReportFilterError(f"not a date: {value!r} (use YYYY-MM-DD, 'today' or a span like 7d)")
+        return parse_bound(value, end=end, today=today)
+    except PeriodError as exc:
+        raise ReportFilterError(str(exc)) from None
 
 
 def default_output(config: Config, fmt: str, now: Optional[datetime] = None) -> Path:
@@ -63,16 +51,20 @@ def generate_report(
     storyline: Optional[str] = None,
     all_time: bool = False,
     record: bool = True,
+    by: str = "discovered",
 ) -> GeneratedReport:
     """Build, write and record one report. Without a period (and without a storyline or
     `all_time`) the report covers the last `[report] days` days."""
     from trustwatch.warehouse.db import WarehouseError, connect
 
+    if output and not format and Path(output).suffix and format_from_path(output) is None:
+        raise ReportFilterError(f"cannot tell the format from {Path(output).name!r}: use a .html, .pdf, "
+                                f".md, .csv or .json file name, or --format")
     fmt = (format or (format_from_path(output) if output else None) or config.report.format).lower()
     if fmt not in FORMATS:
         raise ReportFilterError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
     since = parse_when(since) if isinstance(since, str) else since
-    until = parse_when(until) if isinstance(until, str) else until
+    until = parse_when(until, end=True) if isinstance(until, str) else until
     if since is None and until is None and not storyline and not all_time:
         since = datetime.now(timezone.utc).date() - timedelta(days=config.report.days)
     path = Path(output) if output else default_output(config, fmt)
@@ -81,7 +73,7 @@ def generate_report(
         raise WarehouseError(f"no warehouse at {db}: run `trustwatch run` (or `trustwatch ingest`) first")
     timeout = config.warehouse.lock_timeout
     with connect(db, lock_timeout=timeout) as con:
-        data = build_report(con, since=since, until=until, actor=actor, type=type, storyline=storyline)
+        data = build_report(con, since=since, until=until, actor=actor, type=type, storyline=storyline, by=by)
     render_report(data, fmt, path)
     if record:
         with connect(db, lock_timeout=timeout) as con:

@@ -167,7 +167,8 @@ def render_markdown(data: ReportData) -> str:
     w = out.append
     w(f"# {md_escape(data.title)}")
     w("")
-    meta = f"**{md_escape(data.period_display)}** · generated {md_escape(_ts(data.generated_at))}"
+    meta = (f"**{md_escape(data.period_display)}** · {md_escape(data.filters.by_label)} · "
+            f"generated {md_escape(_ts(data.generated_at))}")
     if data.filters.describe():
         meta += " · " + md_escape("; ".join(data.filters.describe()))
     w(meta)
@@ -181,10 +182,17 @@ def render_markdown(data: ReportData) -> str:
     w(f"- {len(data.sources)} source{'s' if len(data.sources) != 1 else ''} with evidence; "
       f"{len(data.storylines)} storyline{'s' if len(data.storylines) != 1 else ''}")
     w("")
+    if data.notice:
+        w(f"**{md_escape(data.notice)}**")
+        w("")
+    if data.failed_sources:
+        w(f"Sources not read in this run ({len(data.failed_sources)}):")
+        w("")
+        for p in data.failed_sources:
+            w(f"- {md_escape(p.name)}: {md_escape(p.error)}")
+        w("")
     if data.is_empty:
-        scope = f" with these filters ({md_escape('; '.join(data.filters.describe()))})" \
-            if data.filters.describe() else ""
-        w(f"**No incidents were found for {md_escape(data.period_display)}{scope}.**")
+        w(f"**{md_escape(data.empty_message)}**")
         w("")
     else:
         w("| Type | Incidents |")
@@ -322,6 +330,8 @@ def report_json(data: ReportData) -> dict:
             "report_id": data.report_id, "title": data.title,
             "generated_at": data.generated_at.isoformat() + "Z",
             "period": data.period_display,
+            "failed_sources": [p.model_dump(mode="json") for p in data.failed_sources],
+            "notice": data.notice,
             "filters": data.filters.model_dump(mode="json"),
             "sources_covered": [s.model_dump(mode="json") for s in data.sources],
             "n_sources_watched": data.n_sources_watched,
