@@ -35,6 +35,9 @@ _QUOTED_NAME_TAIL = re.compile(r"(?:店|旗舰店|专营店|公司|工作室|传
 #: jieba dictionary frequency from which a segment counts as a common word, not a name
 COMMON_WORD_FREQ = 200
 
+#: what may follow a listed authority inside a longer form: its own inspection bureau
+_SUB_UNIT_RX = re.compile(r"^(?:第.稽查局|稽查局|稽查一局|分局)?$")
+
 _jieba_lock = threading.Lock()
 _jieba_ready = False
 
@@ -147,9 +150,13 @@ def latin_mentions(text: str, lex: ZhLexicon) -> list[Mention]:
     out = []
     for m in _LATIN_RUN_RX.finditer(text):
         name = m.group().rstrip(".-'")
+        start = m.start()
+        while " " in name and name.split(" ", 1)[0] in lex.latin_not_names:  # "CEO Tim"
+            head, name = name.split(" ", 1)
+            start += len(head) + 1
         if len(name) < 2 or name in lex.latin_not_names or name.lower() in lex.latin_not_names:
             continue
-        out.append(Mention(m.start(), m.start() + len(name), name, _lookup_id(name), "org"))
+        out.append(Mention(start, start + len(name), name, _lookup_id(name), "org"))
     return out
 
 
@@ -279,7 +286,7 @@ def _inherit_ids(cands: list[Mention], anchors: frozenset[str]) -> list[Mention]
         if m.id is None and m.kind in AUTHORITY_KINDS and not m.generic:
             inner = [c for c in cands if c.id and c.authority and c is not m
                      and m.start <= c.start and c.end <= m.end and c.text not in anchors
-                     and len(c.text) >= 4]
+                     and len(c.text) >= 4 and _SUB_UNIT_RX.match(m.text[c.end - m.start:])]
             if inner:
                 best = max(inner, key=lambda c: (c.end, c.end - c.start))
                 m = replace(m, id=best.id)

@@ -133,6 +133,14 @@ class RoleFinder:
                 return lo + i
         return None
 
+    def _pronoun_np(self, pos: int) -> Optional[Party]:
+        """该店铺 with nothing named before it: the phrase itself, when it has a head noun."""
+        word = next((p for p in sorted(self.lex.pronouns, key=len, reverse=True)
+                     if self.text.startswith(p, pos)), "")
+        if len(word) >= 3 and word.endswith(self.lex.np_heads):
+            return Party(pos, pos + len(word), word, None, False, False)
+        return None
+
     def _antecedent(self, pos: int, exclude: Optional[Party]) -> Optional[Party]:
         """The last party named before a pronoun: a person for 该主播/他/她, an organisation
         for 该公司/该平台/该店铺, anyone but an authority for 其; never the actor itself."""
@@ -159,12 +167,16 @@ class RoleFinder:
         if stop:
             seg = seg[:stop.start()]
         seg = seg.rstrip("的了")
+        if not _LATIN_NAME_RX.fullmatch(seg):
+            # the phrase ends with its head noun: 社会公众诚恳 -> 社会公众
+            ends = [seg.rfind(h) + len(h) for h in self.lex.np_heads if h in seg]
+            if not ends:
+                return None  # 决定书, 人民币6203万元, 线索: not a party
+            seg = seg[:max(ends)]
         if len(seg) > self.lex.np_max:
             return None
         if len(seg) < 2 or seg in self.lex.non_names or seg in self.lex.pronouns:
             return None
-        if not (_LATIN_NAME_RX.fullmatch(seg) or seg.endswith(self.lex.np_heads)):
-            return None  # 决定书, 人民币6203万元, 线索: not a party
         start = lo + off
         return Party(start, start + len(seg), seg, None, False, False)
 
@@ -173,7 +185,7 @@ class RoleFinder:
         """The party or parties named in [lo, hi); a pronoun's antecedent; a noun phrase."""
         p = self._pronoun_at(lo, min(hi, lo + 2))
         if p is not None:
-            ante = self._antecedent(p, exclude)
+            ante = self._antecedent(p, exclude) or self._pronoun_np(p)
             return [ante] if ante else []
         inside = [m for m in self._within(lo, hi) if not _same_party(m, exclude)]
         if want_authority is not None:
@@ -183,7 +195,7 @@ class RoleFinder:
             return [_party(m) for m in group]
         p = self._pronoun_at(lo, hi)
         if p is not None:
-            ante = self._antecedent(p, exclude)
+            ante = self._antecedent(p, exclude) or self._pronoun_np(p)
             return [ante] if ante else []
         np_ = self._np(lo, hi)
         return [np_] if np_ else []
