@@ -29,10 +29,12 @@ log = logging.getLogger(__name__)
 
 
 def _final_refusal(exc: BaseException) -> bool:
-    """A page we were told not to fetch for good (robots.txt rules), not one that failed now."""
+    """A page we will not fetch for good (robots.txt rules, a non-web or local-network URL),
+    not one that failed now and is worth trying again."""
     from trustwatch.spiders.robots import RobotsForbidden
+    from trustwatch.spiders.urlguard import RefusedURL
 
-    return isinstance(exc, RobotsForbidden) and not exc.temporary
+    return isinstance(exc, RefusedURL) or (isinstance(exc, RobotsForbidden) and not exc.temporary)
 
 
 def _header(response: Response, name: bytes) -> Optional[str]:
@@ -145,6 +147,11 @@ class RecordingMixin:
         message, status = self._failure_message(failure)
         self._log_unsent(failure, source.name, message)
         state = self.recorder.source(source.name)
+        if failure.request.meta.get("tw_role") != "source" and _final_refusal(failure.value):
+            # a sitemap index listing a non-web or local-network sitemap: said, not followed
+            self.recorder.error(source.name, f"{failure.request.url}: {message}")
+            self.recorder.end(source.name)
+            return
         state.ok = False
         state.status = status
         self.recorder.error(source.name, f"{failure.request.url}: {message}")

@@ -107,6 +107,8 @@ def describe_exception(exc: BaseException, request: Optional["Request"] = None) 
     """A short, human sentence for a failed request."""
     name = type(exc).__name__
     text = str(exc).strip()
+    if name == "RefusedURL":
+        return text
     low = f"{name} {text}".lower()
     if "robots.txt" in low:
         detail = text.split("(", 1)[1].rstrip(")") if "(" in text else ""

@@ -2,6 +2,7 @@
 
 Politeness is the default: robots.txt (for pages), one request at a time per host with
 AutoThrottle, a delay between requests, timeouts, a response size cap and a redirect cap.
+Only http and https URLs are fetched, and links to local-network hosts only from sources on one.
 Our own settings (`TRUSTWATCH_*`) reach the middlewares through `from_crawler`.
 """
 from __future__ import annotations
@@ -40,7 +41,10 @@ def scrapy_settings(crawl: CrawlSettings, output: str) -> dict[str, Any]:
         "RETRY_ENABLED": crawl.retries > 0,
         "RETRY_TIMES": crawl.retries,
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524],
+        # only the open web: no local files, FTP, S3 or data: URLs, whoever lists them
+        "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},
         "DOWNLOADER_MIDDLEWARES": {
+            "trustwatch.spiders.urlguard.UrlGuardMiddleware": 50,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "trustwatch.spiders.robots.PolitenessRobotsMiddleware": 100,
@@ -57,4 +61,5 @@ def scrapy_settings(crawl: CrawlSettings, output: str) -> dict[str, Any]:
         "TRUSTWATCH_MAX_RETRY_AFTER": MAX_RETRY_AFTER,
         "TRUSTWATCH_SOURCE_TIMEOUT": crawl.source_timeout,
         "TRUSTWATCH_MAX_ENTRIES": crawl.max_entries_per_feed,
+        "TRUSTWATCH_ALLOW_PRIVATE_LINKS": crawl.allow_private_links,
     }

@@ -7,6 +7,7 @@ then `[warehouse] path` of the config, then `./trustwatch.duckdb`.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -49,6 +50,8 @@ class CrawlSettings(Section):
     max_response_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_redirects: int = Field(default=5, ge=0)
     max_entries_per_feed: int = Field(default=200, ge=1)
+    #: follow links and redirects to private, loopback and link-local hosts from public sources
+    allow_private_links: bool = False
 
     def resolved_user_agent(self) -> str:
         from trustwatch import __version__
@@ -100,9 +103,12 @@ class Config(BaseModel):
 
     @field_validator("sources")
     @classmethod
-    def _unique_names(cls, sources: list[Source]) -> list[Source]:
+    def _valid_sources(cls, sources: list[Source]) -> list[Source]:
         seen: set[str] = set()
         for s in sources:
+            problem = source_name_problem(s.name) or source_url_problem(s.url)
+            if problem:
+                raise ValueError(f"source {s.name!r}: {problem}")
             if s.name in seen:
                 raise ValueError(f"source name {s.name!r} is used twice")
             seen.add(s.name)
@@ -135,6 +141,58 @@ class Config(BaseModel):
 
     def enabled_sources(self) -> list[Source]:
         return [s for s in self.sources if s.enabled]
+
+
+#: a source name is a folder name and a command-line word: letters, digits, "-", "_" and "."
+_SOURCE_NAME = re.compile(r"[^\W_][\w.-]{0,99}")
+_WEB_URL = re.compile(r"https?://[^\s/?#]+", re.IGNORECASE)
+
+
+def source_name_problem(name: object) -> Optional[str]:
+    """Why `name` cannot name a source, or None."""
+    if not isinstance(name, str) or not _SOURCE_NAME.fullmatch(name):
+        return (f"name {name!r} is not allowed: use letters, digits, '-', '_' and '.' "
+                "(starting with a letter or digit, at most 100 characters)")
+    return None
+
+
+def source_url_problem(url: object) -> Optional[str]:
+    """Why `url` cannot be a source's URL (only http and https are fetched), or None."""
+    if not isinstance(url, str) or not _WEB_URL.match(url.strip()):
+        scheme = url.split(":", 1)[0].lower() if isinstance(url, str) and ":" in url else ""
+        uses = f" ({scheme}://)" if scheme.isalpha() else ""
+        return f"url {url!r} is not an http(s) URL{uses}: only http:// and https:// sources are fetched"
+    return None
+
+
+def _source_problems(data: dict, text: str, where: str) -> list[str]:
+    """Each bad name, bad URL and repeated name of `[[sources]]`, at its own line."""
+    sources = data.get("sources")
+    if not isinstance(sources, list):
+        return []
+    problems = []
+    first_at: dict[str, int] = {}
+    for i, entry in enumerate(sources):
+        if not isinstance(entry, dict):
+            continue
+        for key, check in (("name", source_name_problem), ("url", source_url_problem)):
+            if key in entry:
+                problem = check(entry[key])
+                if problem:
+                    line = _line_of(text, ("sources", i, key))
+                    at = f" (at line {line})" if line else ""
+                    problems.append(f"{where}{at}: sources.{i}.{key}: {problem}")
+        name = entry.get("name")
+        if isinstance(name, str):
+            if name in first_at:
+                line = _line_of(text, ("sources", i, "name"))
+                at = f" (at line {line})" if line else ""
+                earlier = _line_of(text, ("sources", first_at[name], "name"))
+                problems.append(f"{where}{at}: sources.{i}.name: source name {name!r} is used twice"
+                                + (f" (first at line {earlier})" if earlier else ""))
+            else:
+                first_at[name] = i
+    return problems
 
 
 def default_config_text() -> str:
@@ -181,6 +239,9 @@ def parse_config(text: str, path: Optional[Path] = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: {exc}") from exc
+    problems = _source_problems(data, text, where)
+    if problems:
+        raise ConfigError("\n".join(problems))
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:

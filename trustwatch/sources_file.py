@@ -12,7 +12,8 @@ from typing import Optional
 
 import tomlkit
 
-from trustwatch.config import default_config_text, parse_config
+from trustwatch.config import (ConfigError, default_config_text, parse_config, source_name_problem,
+                               source_url_problem)
 from trustwatch.records import Source
 
 KINDS = ("feed", "page", "sitemap")
@@ -27,12 +28,21 @@ def write_default_config(path: str | Path, force: bool = False) -> bool:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write `text` to `path` whole or not at all; a folder we cannot write is a ConfigError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}; it was left as it was") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -55,8 +65,9 @@ def add_source(path: str | Path, name: str, url: str, kind: str = "feed",
     path = Path(path)
     if kind not in KINDS:
         raise ValueError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    if not url.lower().startswith(("http://", "https://")):
-        raise ValueError(f"{url!r} is not an http(s) URL")
+    problem = source_name_problem(name) or source_url_problem(url)
+    if problem:
+        raise ValueError(problem)
     source = Source(name=name, url=url, kind=kind, language=language, fetch_pages=fetch_pages)
     doc = _load(path)
     sources = doc.get("sources")

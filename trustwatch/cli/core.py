@@ -36,6 +36,8 @@ def init(
     except FileExistsError:
         typer.echo(f"{path} exists already (use --force to overwrite); keeping it.")
         written = False
+    except ConfigError as exc:  # a folder we cannot write
+        fail(str(exc), 4)
     if written:
         typer.echo(f"wrote {path}")
     config = state.config() if path.exists() else None
