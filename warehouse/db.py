@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import duckdb
 
@@ -78,6 +78,27 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+def _holder(message: str) -> str:
+    """Who holds the DuckDB file, from the lock error: trustwatch or some other program."""
+    found = re.search(r"PID (\d+)", message)
+    if not found:
+        return "another process"
+    pid = int(found.group(1))
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = [a.decode("utf-8", "replace") for a in fh.read().split(b"\0") if a]
+    except OSError:
+        argv = []
+    if not argv:
+        return f"another process (PID {pid})"
+    command = " ".join(argv)
+    names = [Path(a).name for a in argv[:3]]
+    if any(n == "trustwatch" or n.startswith("trustwatch.") for n in names):
+        return f"another trustwatch process (PID {pid})"
+    shown = command if len(command) <= 80 else command[:77] + "..."
+    return f"another program (PID {pid}: {shown})"
+
+
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "lock" in text and ("could not set lock" in text or "conflicting lock" in text or "lock on file" in text)
@@ -89,28 +110,33 @@ def open_connection(
     read_only: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     apply_migrations: bool = True,
+    config: Optional[dict] = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, waiting at most `lock_timeout` seconds for another writer to finish."""
+    """Open the warehouse, waiting at most `lock_timeout` seconds for another writer to finish.
+
+    `config` is passed to DuckDB (e.g. `enable_external_access`) for this connection.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"no warehouse at {path}: run `trustwatch init` or `trustwatch ingest` first")
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(f"cannot create the folder of warehouse {path}: {exc.strerror or exc}") from exc
     deadline = time.monotonic() + lock_timeout
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
             break
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
             if time.monotonic() >= deadline:
-                holder = re.search(r"PID (\d+)", str(exc))
-                who = f" (held by process {holder.group(1)})" if holder else ""
                 raise WarehouseLocked(
-                    f"warehouse {path} is locked by another trustwatch process{who}; "
-                    f"gave up after {lock_timeout:.0f}s. Try again when it has finished."
+                    f"warehouse {path} is in use by {_holder(str(exc))}; gave up after "
+                    f"{lock_timeout:.0f}s. Try again when it has finished (or close it)."
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 1.0)

@@ -12,9 +12,20 @@ import pyarrow as pa
 from trustwatch.records import EVENT_TYPES
 from trustwatch.warehouse.actors import provisional_id
 
-#: statements `run_query` accepts; anything else is refused before it reaches the database
-_READ_ONLY = re.compile(r"^\s*(\(\s*)*(select|with|from|values|show|describe|summarize|pragma\s+table_info|explain|table)\b",
-                        re.I)
+#: PRAGMAs that only read (table_info and friends); every other PRAGMA is refused
+_READ_PRAGMAS = frozenset({"table_info", "show", "show_tables", "show_tables_expanded", "database_size",
+                           "database_list", "storage_info", "metadata_info", "version", "platform",
+                           "user_agent", "functions", "collations"})
+_EXPLAIN = re.compile(r"^\s*explain(\s+analy[sz]e)?\b", re.I)
+_PRAGMA_NAME = re.compile(r"^\s*pragma\s+(\w+)", re.I)
+#: what `trustwatch query` says when a statement is refused
+ALLOWED = "SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN or PRAGMA table_info"
+
+#: the query connection: the warehouse read-only, no other file, no network, no extension,
+#: and no SET that could undo any of it
+QUERY_CONFIG = {"enable_external_access": False, "lock_configuration": True,
+                "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                "allow_community_extensions": False}
 
 
 class QueryError(ValueError):
@@ -148,21 +159,86 @@ def storyline(con: duckdb.DuckDBPyConnection, storyline_id: str) -> Optional[dic
     return story
 
 
+def check_query(sql: str) -> None:
+    """Refuse anything but exactly one read-only statement, before it reaches the database."""
+    try:
+        statements = duckdb.extract_statements(sql or "")
+    except duckdb.Error as exc:
+        raise QueryError(str(exc).strip()) from exc
+    if len(statements) != 1:
+        raise QueryError(f"exactly one statement can be run, not {len(statements)} "
+                         f"(one {ALLOWED} statement, without a second one after ';')")
+    statement = statements[0]
+    kind = statement.type
+    text = statement.query
+    if kind == duckdb.StatementType.EXPLAIN:
+        inner = _EXPLAIN.sub("", text, count=1)
+        try:
+            inside = duckdb.extract_statements(inner)
+        except duckdb.Error as exc:
+            raise QueryError(str(exc).strip()) from exc
+        if len(inside) != 1 or inside[0].type != duckdb.StatementType.SELECT:
+            raise QueryError(f"only a read-only statement can be explained ({ALLOWED})")
+        return
+    if kind == duckdb.StatementType.PRAGMA:
+        name = _PRAGMA_NAME.match(text)
+        if name and name.group(1).lower() in _READ_PRAGMAS:
+            return
+        raise QueryError(f"only read-only statements can be run ({ALLOWED}); "
+                         "this PRAGMA is not one of them")
+    if kind != duckdb.StatementType.SELECT:
+        verb = kind.name.replace("_STATEMENT", "")
+        hint = ""
+        if verb in ("COPY", "EXPORT"):
+            hint = "; write results with --format csv|json|parquet -o FILE instead"
+        raise QueryError(f"only read-only statements can be run ({ALLOWED}); {verb} is not one of them{hint}")
+
+
+def open_query_connection(path, *, allow_files: bool = False, lock_timeout: float = 30.0) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for user SQL: the warehouse and nothing else.
+
+    External access (other files, ATTACH, extensions, COPY/EXPORT to files) is off and the
+    configuration locked, so a query cannot switch it back on. `allow_files` lets queries read
+    local files (read_csv, read_parquet, ...); the network and extensions stay off, and writing
+    statements are still refused by `check_query`.
+    """
+    from trustwatch.warehouse.db import open_connection
+
+    from trustwatch.warehouse.db import WarehouseError
+
+    config = dict(QUERY_CONFIG)
+    if allow_files:
+        config["enable_external_access"] = True
+    try:
+        return open_connection(path, read_only=True, lock_timeout=lock_timeout, apply_migrations=False,
+                               config=config)
+    except duckdb.ConnectionException as exc:  # this process has it open with other settings
+        raise WarehouseError(f"cannot open warehouse {path} for a query: {exc}") from exc
+
+
+def _explain_refusal(exc: duckdb.Error) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, duckdb.PermissionException) or "disabled by configuration" in text \
+            or "configuration has been locked" in text:
+        return (f"{text}\n`trustwatch query` reads the warehouse only: no other files, network or "
+                "extensions (--allow-files lets it read local files)")
+    return text
+
+
 def run_query(con: duckdb.DuckDBPyConnection, sql: str, params: Optional[list] = None) -> pa.Table:
     """Run one read-only statement and return its rows as Arrow.
 
-    Meant for a read-only connection; the statement is also checked here so that a writing
-    statement is refused with a clear message rather than a database error.
+    Meant for a connection from `open_query_connection`; the statement is also checked here
+    (`check_query`) so that anything else is refused with a clear message rather than run.
     """
-    if not _READ_ONLY.match(sql or ""):
-        raise QueryError("only read-only queries (SELECT, WITH, FROM, DESCRIBE, SHOW, ...) can be run")
+    check_query(sql)
     try:
         rel = con.sql(sql, params=params)
     except duckdb.Error as exc:
-        raise QueryError(str(exc).strip()) from exc
+        raise QueryError(_explain_refusal(exc)) from exc
     if rel is None:
         return pa.table({})
     try:
         return rel.to_arrow_table()
     except duckdb.Error as exc:
-        raise QueryError(str(exc).strip()) from exc
+        raise QueryError(_explain_refusal(exc)) from exc

@@ -146,11 +146,31 @@ def query(
     sql: str = typer.Argument(..., help="One read-only SQL statement, e.g. \"SELECT * FROM timeline LIMIT 5\"."),
     format_: str = typer.Option("table", "--format", "-f", help="table, csv, json (one object a line) or parquet."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of the screen."),
+    allow_files: bool = typer.Option(False, "--allow-files",
+                                     help="Let the query read local files (read_csv, read_parquet, ...)."),
 ) -> None:
-    """Run SQL against the warehouse on a read-only connection (see docs/sql.md for the schema)."""
-    from trustwatch.warehouse.queries import QueryError, run_query
+    """Run one read-only SQL statement against the warehouse (see docs/sql.md for the schema).
 
-    con = _read_only()
+    The query sees the warehouse only: no other files (unless --allow-files), no network, no
+    extensions, and no statement that writes; results are written by --format/-o.
+    """
+    from trustwatch.warehouse.db import WarehouseError, WarehouseLocked
+    from trustwatch.warehouse.queries import QueryError, check_query, open_query_connection, run_query
+
+    if format_ not in TABLE_FORMATS:
+        fail(f"--format must be one of {', '.join(TABLE_FORMATS)}", code=2)
+    config = state.config()
+    if output and _same_file(output, config.db_path):
+        fail(f"-o {output} is the warehouse itself; choose another file", code=2)
+    try:
+        check_query(sql)
+    except QueryError as exc:
+        fail(str(exc), code=2)
+    try:
+        con = open_query_connection(config.db_path, allow_files=allow_files,
+                                    lock_timeout=config.warehouse.lock_timeout)
+    except (WarehouseError, WarehouseLocked) as exc:
+        fail(str(exc))
     try:
         table = run_query(con, sql)
     except QueryError as exc:
@@ -158,6 +178,13 @@ def query(
     finally:
         con.close()
     _write_table(table, format_, output)
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
 
 
 @app.command()
