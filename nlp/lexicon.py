@@ -122,10 +122,29 @@ class Lexicon:
         self.place_anaphors = frozenset(c["anaphors"].get("place", ()))
         self.plural_anaphors = frozenset(c["anaphors"].get("plural_org", ()))
         # "the chatbot" also refers back to what the text called a bot or an assistant
+        self.outlets = outlet_names()
         self.description_synonyms: dict[str, tuple[str, ...]] = {}
         for group in c.get("description_synonyms", ()):
             for word in group:
                 self.description_synonyms[word] = tuple(group)
+
+    def is_outlet(self, text: str) -> bool:
+        """Whether a party's text names a news outlet or agency ("Reuters", "the Wired report",
+        "404 Media's"): a leading "the", a trailing "'s" and words such as "report" or "news
+        agency" are ignored."""
+        ws = words(text)
+        if ws[:1] in (["the"], ["a"], ["an"]):
+            ws = ws[1:]
+        if ws[-1:] == ["s"]:
+            ws = ws[:-1]
+        suffixes = self.sets.get("outlet_suffixes", frozenset())
+        while ws:
+            if " ".join(ws) in self.outlets:
+                return True
+            if ws[-1] not in suffixes:
+                return False
+            ws = ws[:-1]
+        return False
 
     def words(self, name: str) -> frozenset[str]:
         """A cue list by name (empty when the cue file lacks it)."""
@@ -143,6 +162,17 @@ class Lexicon:
 def data_text(name: str) -> str:
     """The text of a file under `nlp/data/`."""
     return (resources.files("trustwatch.nlp") / "data" / name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def outlet_names() -> frozenset[str]:
+    """`data/outlets.txt` as word-joined names ("404 media", "new york times")."""
+    out = set()
+    for line in data_text("outlets.txt").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.add(" ".join(words(line)))
+    return frozenset(out)
 
 
 @lru_cache(maxsize=4)

@@ -156,7 +156,7 @@ class DocContext:
             m = self.mentions[idx]
             if m.start < floor:
                 break
-            if m.end <= token.i and self._fits(m, kind):
+            if m.end <= token.i and self._fits(m, kind) and not self.lex.is_outlet(m.text):
                 if kind != "org_any" and kind != "person" and m.root.dep_ in ("nsubj", "nsubjpass") \
                         and m.sent.start == token.sent.start and dominates(m.root.head, token):
                     # "Cloudflare claims that … the startup will …": a description in the
@@ -312,6 +312,8 @@ def resolve_parties(token: Token, ctx: DocContext, depth: int = 0, with_conj: bo
     seen: set[int] = set()
     for head in heads:
         for p in _resolve_one(head, ctx, depth):
+            if not is_party(p, ctx):
+                continue
             key = p.start
             if key not in seen:
                 seen.add(key)
@@ -441,11 +443,88 @@ def _resolve_one(head: Token, ctx: DocContext, depth: int) -> list[Party]:
         text = span.text.strip()
         if text and len(text) <= 120:
             named = head.pos_ == "PROPN" or any(t.i in ctx.ent_of or t.pos_ == "PROPN" for t in span)
+            if head.pos_ == "NOUN" and not _party_noun(head, lex):
+                # "Shein 1 million euros", "the FTC investigation": not a party itself; the name
+                # it carries is
+                owner = next((t for t in span if t.i in ctx.ent_of and t.i != head.i), None)
+                if owner is None:
+                    return []
+                p = ctx.party_from_ent(ctx.ent_of[owner.i])
+                kept = [t for t in ctx.ent_of[owner.i] if not (t.like_num or t.ent_type_ == "MONEY"
+                                                              or t.lower_ in lex.sets["sum_words"])]
+                if kept and len(kept) < len(ctx.ent_of[owner.i]):
+                    text = " ".join(t.text for t in kept)
+                    p = Party(text=text, id=p.id or lookup_id(text), label=p.label, start=p.start,
+                              named=True)
+                return [p]
             return [Party(text=text, id=lookup_id(text) if named else None, label="",
                           start=head.i, named=named)]
     return []
 
 
+
+
+_PERCENT_RX = re.compile(r"\d\s*(%|percent\b|per cent\b)", re.I)
+
+
+def is_party(p: Party, ctx: DocContext) -> bool:
+    """A party is a gazetteer actor, a named entity or a noun phrase headed by a party noun
+    ("users", "the seller"); never a sum, a date, a percentage, a law or an event, nor an
+    abstract noun ("methods", "a report"). Other entity labels stay parties: the small model
+    often calls an unknown company a product, a place or a work."""
+    if p.id:
+        return True
+    lex = ctx.lex
+    if _MONEY_TOKEN_RX.search(p.text) or _PERCENT_RX.search(p.text) or _is_sum(p.text):
+        return False
+    if p.label:
+        return p.label not in lex.sets["non_party_entity_labels"]
+    head = ctx.doc[p.start] if 0 <= p.start < len(ctx.doc) else None
+    if head is None or head.pos_ == "PROPN":
+        return True
+    if head.ent_type_ in lex.sets["non_party_entity_labels"]:
+        return False
+    return _party_noun(head, lex)
+
+
+def _party_noun(head: Token, lex: Lexicon) -> bool:
+    """A noun that names a party ("users", "seller") or what a party owns ("accounts")."""
+    low, lemma = head.lower_, head.lemma_.lower()
+    return any(w in lex.sets["party_nouns"] or w in lex.sets["containers"] for w in (low, lemma))
+
+
+def _is_sum(text: str) -> bool:
+    """"11m euros", "$2.5m": nothing but a sum of money (and determiners)."""
+    if not any(ch.isdigit() for ch in text):
+        return False
+    from trustwatch.nlp.amounts import find_amounts
+
+    rest = text
+    for a in find_amounts(text):
+        rest = rest.replace(a[2].text, " ")
+    return not any(w not in ("the", "a", "an", "of", "some", "about", "over") for w in words(rest))
+
+
+def reporting_source(tok: Token, lex: Lexicon) -> bool:
+    """Whether `tok` stands where the source of a report stands: "according to X", "X reports",
+    "told X", "in an interview with X", "a report by X", "seen by X", "X's report"."""
+    head = tok.head
+    reporting = lex.sets["reporting_verbs"]
+    if tok.dep_ in ("nsubj", "nsubjpass") and head.lemma_.lower() in reporting:
+        return True
+    if tok.dep_ in ("dobj", "dative") and head.lemma_.lower() in ("tell", "contact", "ask"):
+        return True
+    if tok.dep_ == "poss" and head.lemma_.lower() in lex.sets["reporting_nouns"]:
+        return True
+    if tok.dep_ == "pobj":
+        gov = head.head
+        if head.lower_ == "to" and gov.lower_ == "according":
+            return True
+        if head.lower_ in ("to", "with") and gov.lemma_.lower() in ("tell", "speak", "talk", "interview"):
+            return True
+        if head.lower_ in ("by", "in", "with", "to") and gov.lemma_.lower() in (reporting | lex.sets["reporting_nouns"]):
+            return True
+    return False
 
 
 def is_state(party: Party, lex: Lexicon) -> bool:

@@ -9,7 +9,7 @@ from spacy.tokens import Token
 
 from trustwatch.nlp.lexicon import KEY_ROLE, TriggerEntry
 from trustwatch.nlp.parties import (DocContext, Party, actor_kind, is_anaphor, is_state, norm_key,
-                                    resolve_parties)
+                                    reporting_source, resolve_parties)
 from trustwatch.nlp.syntax import according_to, children_with, is_dateline, prep_objects, subject_of
 
 
@@ -28,6 +28,9 @@ def read_roles(token: Token, entry: TriggerEntry, clause: Optional[Token],
                     entry.no_pronoun_target or tok.lower_ in lex.sets["speaker_pronouns"]):
                 continue
             parties = resolve_parties(tok, ctx)
+            if parties and reporting_source(tok, lex):
+                # "according to Wired", "404 Media reports", "told Reuters": the source
+                parties = [p for p in parties if not lex.is_outlet(p.text)]
             if role == "actor":
                 actors.extend(parties)
             elif role == "target":
