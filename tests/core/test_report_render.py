@@ -247,3 +247,17 @@ def test_pdf_renderer_fetches_nothing(tmp_path):
     assert pdf.startswith(b"%PDF")
     assert hits == []
     assert len(fetcher.refused) >= 2
+
+
+def test_a_short_period_is_charted_on_whole_days_over_at_least_a_week():
+    from datetime import date
+
+    from matplotlib import dates as mdates
+
+    xs = [mdates.date2num(date(2026, 11, 30))]
+    lo, hi = chart_mod.x_limits(xs, 0.8)
+    assert hi - lo >= chart_mod.MIN_SPAN_DAYS
+    locator, _ = chart_mod.date_axis("day", lo, hi)
+    ticks = locator.tick_values(mdates.num2date(lo), mdates.num2date(hi))
+    assert 3 <= len(ticks) <= 9 and all(float(t).is_integer() for t in ticks)  # days, never hours
+    assert chart_mod.timeline_svg([(date(2026, 11, 30), "FINE")]).startswith("<svg")

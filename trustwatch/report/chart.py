@@ -58,6 +58,32 @@ def choose_unit(first: date, last: date) -> str:
     return "month"
 
 
+#: a chart spans at least this many days, so that one day's bar is not a full-width block
+MIN_SPAN_DAYS = 7.0
+
+
+def x_limits(xs: list[float], bar_days: float) -> tuple[float, float]:
+    """The x range: the bars with a margin, widened to at least a week around them."""
+    pad = max(bar_days, 1.0) * 1.2
+    lo, hi = min(xs) - pad, max(xs) + pad
+    if hi - lo < MIN_SPAN_DAYS:
+        middle = (lo + hi) / 2
+        lo, hi = middle - MIN_SPAN_DAYS / 2, middle + MIN_SPAN_DAYS / 2
+    return lo, hi
+
+
+def date_axis(unit: str, lo: float, hi: float):
+    """Ticks on whole days for a chart by day (never hours: incidents are dated by the day),
+    else matplotlib's concise automatic dates."""
+    from matplotlib import dates as mdates
+
+    if unit == "day":
+        interval = max(1, int(-(-(hi - lo) // 8)))
+        return mdates.DayLocator(interval=interval), mdates.DateFormatter("%-d %b")
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    return locator, mdates.ConciseDateFormatter(locator)
+
+
 def timeline_svg(points: Iterable[tuple[Optional[date], str]], *, width_in: float = 8.0,
                  height_in: float = 3.4) -> Optional[str]:
     """An `<svg>` element (string) of counts per day/week/month stacked by type, or None when empty."""
@@ -89,13 +115,13 @@ def timeline_svg(points: Iterable[tuple[Optional[date], str]], *, width_in: floa
             ax.bar(xs, heights, width=bar_days, bottom=bottoms, color=colour_of(t), label=t.capitalize(),
                    edgecolor="white", linewidth=0.6, align="center")
             bottoms = [b + h for b, h in zip(bottoms, heights)]
-        pad = max(bar_days, 1.0) * 1.2
-        ax.set_xlim(min(xs) - pad, max(xs) + pad)
+        lo, hi = x_limits(xs, bar_days)
+        ax.set_xlim(lo, hi)
         ax.set_ylim(0, max(bottoms) * 1.15 + 0.2)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+        locator, formatter = date_axis(unit, lo, hi)
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.xaxis.set_major_formatter(formatter)
         ax.set_ylabel(f"incidents per {unit}")
         ax.grid(axis="y", color="#e3e3e3", linewidth=0.8)
         ax.set_axisbelow(True)
