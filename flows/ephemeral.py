@@ -76,3 +76,77 @@ def start_detached_ephemeral_server() -> Optional[str]:
     server = _server_class()()  # registers itself as the process's temporary server
     server.start()
     return server.api_url
+
+
+class EarlyServer:
+    """The temporary server started before `prefect` is imported by this process.
+
+    Importing Prefect's server module costs as much as the server's own start-up; starting the
+    server's process first lets the two overlap with this process importing the flows, so a
+    `trustwatch run` pays Prefect's start-up once. The server runs in a session of its own (as
+    above) and is stopped when this process exits.
+    """
+
+    def __init__(self) -> None:
+        import importlib.util
+        import socket
+
+        spec = importlib.util.find_spec("prefect")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("prefect is not installed")
+        app_dir = os.path.dirname(list(spec.submodule_search_locations)[0])
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+               "PREFECT__SERVER_FINAL": "1"}
+        env.pop("PREFECT_API_URL", None)
+        args = [sys.executable, "-m", "uvicorn", "--app-dir", app_dir, "--factory",
+                "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+                "--log-level", "error", "--lifespan", "on"]
+        linux = sys.platform.startswith("linux")
+        self.process = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, start_new_session=True,
+                                        preexec_fn=die_with_parent if linux else None)
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        import atexit
+
+        atexit.register(self.stop)  # registered before Prefect's own exit hooks: runs after them
+
+    def wait_ready(self, timeout: float) -> None:
+        """Return once the server answers; RuntimeError if it died or stayed silent `timeout` s."""
+        import time
+        import urllib.request
+
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Prefect's temporary server exited with status {self.process.returncode}")
+            try:
+                with opener.open(f"{self.api_url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"Prefect's temporary server did not start within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def start_early_server() -> Optional[EarlyServer]:
+    """Start the temporary server now, unless a server is configured or Prefect is imported
+    already (its settings were read then, and its own ephemeral mode takes over)."""
+    from trustwatch.flows.settings import _profile_has
+
+    if "prefect" in sys.modules or os.environ.get("PREFECT_API_URL") or _profile_has("PREFECT_API_URL"):
+        return None
+    server = EarlyServer()
+    os.environ["PREFECT_API_URL"] = server.api_url  # read when Prefect is imported, next
+    return server

@@ -115,6 +115,11 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
         retry_delay_seconds=tasks.retry_delays(retry_backoff, network_retries))
     tasks.open_retry_budget(run_id, len(sources))
     try:
+        unreachable = _offline(sources)
+        if unreachable is not None:  # nothing answers: crawling would only wait for time-outs
+            outcomes = {s.name: {"crawl_ok": False, "crawl_error": unreachable[s.name], "no_response": True}
+                        for s in sources}
+            sources = []
         config_json = write_config_snapshot(config, staging_dir(db_path, run_id))
         futures = crawl.map(config_json=unmapped(str(config_json)), source=[s.name for s in sources],
                             db_path=unmapped(db_path), run_id=unmapped(run_id),
@@ -148,6 +153,19 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
         return {"state": LOCKED, "message": str(exc), "sources": rows,
                 "errors": [{"message": str(exc)}], "sources_failed": sum(1 for r in rows if not r["ok"])}
     return _ingest_summary(outcomes, loaded, run_id)
+
+
+def _offline(sources: list) -> Optional[dict[str, str]]:
+    """Every source's reason when none of their hosts accepts a connection, else None."""
+    from trustwatch.flows.reachability import probe
+
+    if not sources:
+        return None
+    reasons = probe([(s.name, s.url) for s in sources])
+    if any(r is None for r in reasons.values()):
+        return None
+    log.warning("no source's host answered; not crawling this run")
+    return {name: f"{name}: {r}" for name, r in reasons.items()}  # worded as the crawler words them
 
 
 def _fetch_row(name: str, outcome: dict[str, Any], reports: list) -> dict[str, Any]:
@@ -192,8 +210,9 @@ def _ingest_summary(outcomes: dict[str, dict], loaded: list[dict], run_id: str) 
     silent = sum(1 for name in outcomes if outcomes[name].get("no_response"))
     message = None
     if rows and silent == len(rows):
-        message = (f"none of the {len(rows)} source(s) gave any response: "
-                   "is this machine offline, or behind a proxy?")
+        from trustwatch.flows.reachability import OFFLINE_MESSAGE
+
+        message = f"{OFFLINE_MESSAGE} (none of the {len(rows)} source(s) gave any response)"
     return {"state": PARTIAL if failed or errors else COMPLETED, "message": message,
             "unreachable": silent,
             "sources_total": len(rows), "sources_failed": failed,
@@ -328,18 +347,24 @@ def build_incidents(config_path: Optional[str] = None, db: Optional[str] = None,
 # --- report -------------------------------------------------------------------------------
 
 def run_report(config: Config, run_id: str, format: Optional[str] = None, output: Optional[str] = None,
-               days: Optional[int] = None, stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+               days: Optional[int] = None, stages: Optional[Mapping[str, str]] = None,
+               found_since: Optional[str] = None, failed_sources: Optional[list[dict]] = None,
+               notice: Optional[str] = None) -> dict[str, Any]:
+    """The report of the last `days` days, or with `found_since` (a monitoring run's start) of
+    what was discovered since then, naming the sources the run could not read."""
     fmt = (format or config.report.format).lower()
     if fmt not in REPORT_SUFFIXES:
         return {"state": FAILED, "message": f"unknown report format {fmt!r}",
                 "errors": [{"message": f"unknown report format {fmt!r}"}]}
     now = datetime.now(timezone.utc)
-    since = now.date() - timedelta(days=days or config.report.days)
+    since = (datetime.fromisoformat(found_since) if found_since
+             else now.date() - timedelta(days=days or config.report.days))
     path = Path(output) if output else (
         Path(config.report.output_dir) / f"trustwatch-report-{now:%Y-%m-%d-%H%M}{REPORT_SUFFIXES[fmt]}")
     db_path, timeout = str(config.db_path), config.warehouse.lock_timeout
     try:
         data = tasks.read_report_data(db_path, run_id, timeout, since, None, stages)
+        _note_run_problems(data, failed_sources, notice)
         tasks.render_report(data, fmt, str(path), stages)  # no lock while a PDF is laid out
         tasks.record_report(db_path, run_id, timeout, data, fmt, str(path), stages)
     except WriterLockTimeout as exc:
@@ -349,14 +374,33 @@ def run_report(config: Config, run_id: str, format: Optional[str] = None, output
             "incidents": getattr(summary, "n_incidents", None), "new": getattr(summary, "n_new", None)}
 
 
+def _without_name(source: str, error: Optional[str]) -> Optional[str]:
+    if error and error.startswith(f"{source}: "):
+        return error[len(source) + 2:]
+    return error
+
+
+def _note_run_problems(data: Any, failed_sources: Optional[list[dict]], notice: Optional[str]) -> None:
+    """A report written by a run says which sources it could not read (not a quiet period)."""
+    if not failed_sources and not notice:
+        return
+    from trustwatch.report.data import SourceProblem
+
+    if hasattr(data, "failed_sources"):
+        data.failed_sources = [SourceProblem(name=str(f.get("name")), error=str(f.get("error") or "failed"))
+                               for f in failed_sources or []]
+        data.notice = notice
+
+
 @flow(name="report")
 def report(config_path: Optional[str] = None, db: Optional[str] = None, format: Optional[str] = None,
            output: Optional[str] = None, days: Optional[int] = None, run_id: Optional[str] = None,
-           stages: Optional[dict[str, str]] = None) -> State:
-    """Write the report of the last `[report] days` days to `[report] output_dir`."""
+           stages: Optional[dict[str, str]] = None, found_since: Optional[str] = None,
+           failed_sources: Optional[list[dict]] = None, notice: Optional[str] = None) -> State:
+    """Write the report of the last `[report] days` days (by date discovered) to `[report] output_dir`."""
     config = _config(config_path, db)
-    return as_state(_recorded("report", config, run_id,
-                              lambda rid: run_report(config, rid, format, output, days, stages)))
+    return as_state(_recorded("report", config, run_id, lambda rid: run_report(
+        config, rid, format, output, days, stages, found_since, failed_sources, notice)))
 
 
 # --- monitor ------------------------------------------------------------------------------
@@ -407,7 +451,15 @@ def monitor(config_path: Optional[str] = None, db: Optional[str] = None, sources
         ("incidents", lambda: build_incidents(return_state=True, **common)),
     ]
     if with_report:
-        steps.append(("report", lambda: report(return_state=True, **common)))
+        def run_problems() -> dict[str, Any]:
+            rows = summary.get("ingest", {}).get("sources", [])
+            failed = [{"name": r["source"], "error": _without_name(r["source"], r.get("error"))}
+                      for r in rows if not r.get("ok")]
+            return {"failed_sources": failed or None, "notice": summary.get("ingest", {}).get("message")}
+
+        # the run's report covers what this run discovered, and names what it could not read
+        steps.append(("report", lambda: report(return_state=True, found_since=record.started_at.isoformat(),
+                                               **run_problems(), **common)))
     states = []
     try:
         for name, step in steps:

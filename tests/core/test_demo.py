@@ -39,6 +39,9 @@ def test_demo_runs_the_whole_pipeline_into_its_folder_and_prints_the_report(tmp_
         n_incidents = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
         languages = {r[0] for r in con.execute("SELECT DISTINCT language FROM documents").fetchall()}
         types = {r[0] for r in con.execute("SELECT DISTINCT type FROM incidents").fetchall()}
+        title, text = con.execute("SELECT title, text FROM documents WHERE url LIKE '%shopnest-apology'").fetchone()
+    # content:encoded keeps its two paragraphs, and the headline is not glued to the first one
+    assert text.count("\n\n") == 1 and not text.startswith(title)
     assert n_incidents >= 5 and {"en", "zh"} <= languages and {"LAWSUIT", "BREACH"} <= types
     feed = (tmp_path / "trustwatch-demo" / "alerts" / "shopnest.atom").read_text(encoding="utf-8")
     assert "<entry>" in feed and "ShopNest" in feed

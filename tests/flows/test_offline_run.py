@@ -63,9 +63,13 @@ def test_an_offline_run_ends_with_every_source_failed_and_says_why(tmp_path):
                           text=True, timeout=800)
     assert done.returncode == 3, done.stdout + done.stderr
     out = done.stdout
-    assert "connection refused" in out
-    assert "DNS lookup failed: host feeds.nonexistent.invalid not found" in out
-    assert "gave any response" in out and "report:" in out and "PARTIAL" in out
+    assert "no source could be reached: is this machine offline?" in out
+    assert "report:" in out and "PARTIAL" in out
+    # the report names every source that failed, and why, instead of suggesting a quiet week
+    report = next((tmp_path / "reports").glob("*.md")).read_text(encoding="utf-8")
+    assert "refused: connection refused" in report
+    assert "nowhere: DNS lookup failed: host feeds.nonexistent.invalid not found" in report
+    assert "not a sign of a quiet period" in report
     assert "Traceback" not in done.stderr and "EventsWorker" not in done.stderr
     db = tmp_path / "tw.duckdb"
     [(state, errors)] = query(db, "SELECT state, errors FROM runs")

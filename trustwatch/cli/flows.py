@@ -1,6 +1,7 @@
 """`trustwatch run` (one monitoring run now) and `trustwatch serve` (scheduled runs)."""
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import typer
@@ -30,11 +31,19 @@ def run_command(
     from trustwatch.flows.settings import apply_prefect_defaults
 
     apply_prefect_defaults(quiet=state.verbose == 0)
-    from trustwatch.flows.monitor import EXIT_CODES, run_monitor_now
-
     names = source or [s.name for s in config.enabled_sources()]
     typer.echo(f"trustwatch run: {len(names)} source(s) into {config.db_path} "
                "(Prefect's temporary server starts first; this can take half a minute)", err=True)
+    from trustwatch.flows.ephemeral import start_early_server
+
+    server = start_early_server()  # starts while this process imports Prefect and the flows
+    from trustwatch.flows.monitor import EXIT_CODES, run_monitor_now
+
+    if server is not None:
+        try:
+            server.wait_ready(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 180)))
+        except RuntimeError as exc:
+            fail(str(exc), code=1)
     try:
         summary = run_monitor_now(config, source, with_report=not no_report,
                                   dask_workers=dask_workers, dask_address=dask_address,
@@ -61,7 +70,8 @@ def _print_summary(summary: dict) -> None:
     console = Console(stderr=False)
     ingest = summary.get("ingest") or {}
     rows = ingest.get("sources") or []
-    if rows:
+    offline = bool(rows) and ingest.get("unreachable") == len(rows)
+    if rows and not offline:  # offline, one line says it all; the report lists every source
         table = Table(title="Sources", show_lines=False)
         for col in ("source", "result", "new", "unchanged", "problem"):
             table.add_column(col, justify="right" if col in ("new", "unchanged") else "left")
@@ -73,13 +83,15 @@ def _print_summary(summary: dict) -> None:
     incidents = summary.get("incidents") or {}
     report = summary.get("report") or {}
     lines = []
+    if offline and ingest.get("message"):
+        console.print(str(ingest["message"]), highlight=False, markup=False, style="bold red")
     if extract:
         lines.append(f"extracted {extract.get('documents', 0)} document(s): {extract.get('events', 0)} event(s)")
     if incidents:
         lines.append(f"incidents: {incidents.get('incidents', 0)} in all, {incidents.get('new', 0)} new")
         for inc in (incidents.get("new_incidents") or [])[:10]:
             lines.append(f"  new {inc.get('type')}: {inc.get('headline') or inc.get('incident_id')}")
-    if ingest.get("message"):
+    if ingest.get("message") and not offline:
         lines.append(str(ingest["message"]))
     if report.get("path"):
         lines.append(f"report: {report['path']}")
