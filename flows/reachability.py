@@ -35,7 +35,7 @@ def target_for(url: str) -> Optional[Target]:
         host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         return None
-    if not host:
+    if not host or parts.scheme not in ("http", "https"):
         return None
     proxies = urllib.request.getproxies()
     proxy = proxies.get(parts.scheme) or proxies.get("all")
