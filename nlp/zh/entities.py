@@ -32,6 +32,8 @@ _QUOTED_KIND_RX = re.compile(r"(?:[“「『][^“”「」『』\n]{1,20}[”�
                              r"(?:App|APP|app|账号|帐号|店铺|小程序|平台|网店|直播间|公众号|应用)")
 _QUOTED_NAME_TAIL = re.compile(r"(?:店|旗舰店|专营店|公司|工作室|传媒|App|APP)$")
 
+#: a role word right after these is a pronoun phrase (该主播, 这名博主), not a name's introduction
+_ROLE_DEMONSTRATIVES = ("该", "此", "这名", "该名", "那名", "这位", "该位", "其")
 #: jieba dictionary frequency from which a segment counts as a common word, not a name
 COMMON_WORD_FREQ = 200
 
@@ -209,11 +211,23 @@ def body_mentions(text: str, segs: list[tuple[str, int, int]], lex: ZhLexicon) -
     return out
 
 
-def _common_word(word: str) -> bool:
-    """A frequent dictionary word (进行, 表示) is not a personal name."""
-    import jieba
+#: jieba part-of-speech tags of dictionary words that can be a name (person, place, organisation,
+#: other proper noun, abbreviation); a word tagged otherwise (私生活 n, 进行 v) is not a name
+_NAME_TAGS = ("nr", "nz", "ns", "nt", "j", "eng", "x")
 
-    return (jieba.dt.FREQ.get(word) or 0) >= COMMON_WORD_FREQ and _lookup_id(word) is None
+
+def _common_word(word: str) -> bool:
+    """A frequent dictionary word (进行, 表示), or a dictionary word tagged as something other
+    than a proper noun (私生活), is not a personal name."""
+    import jieba
+    import jieba.posseg
+
+    if _lookup_id(word) is not None:
+        return False
+    if (jieba.dt.FREQ.get(word) or 0) >= COMMON_WORD_FREQ:
+        return True
+    tag = jieba.posseg.dt.word_tag_tab.get(word) if len(word) >= 2 else None
+    return tag is not None and not tag.startswith(_NAME_TAGS)
 
 
 def person_mentions(text: str, segs: list[tuple[str, int, int]], lex: ZhLexicon) -> list[Mention]:
@@ -221,6 +235,8 @@ def person_mentions(text: str, segs: list[tuple[str, int, int]], lex: ZhLexicon)
     starts = {s: (w, e) for w, s, e in segs}
     out = []
     for m in lex.person_rx.finditer(text):
+        if text[max(0, m.start() - 2):m.start()].endswith(_ROLE_DEMONSTRATIVES):
+            continue  # 该主播所售: a pronoun phrase, not a role word before a name
         pos = m.end()
         while pos < len(text) and text[pos] in " \u3000":
             pos += 1
@@ -240,7 +256,7 @@ def person_mentions(text: str, segs: list[tuple[str, int, int]], lex: ZhLexicon)
             if lex.person_not_names.match(text[pos:]):
                 continue
             word = starts.get(pos)
-            if word and _common_word(word[0]):
+            if word and len(word[0]) >= 2 and _common_word(word[0]):
                 continue  # 负责人表示, 主播进行: a word, not a name
             if word and 2 <= len(word[0]) <= 4 and _HAN_RX.match(word[0]):
                 s, e = pos, word[1]

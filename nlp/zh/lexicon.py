@@ -88,6 +88,10 @@ class ZhLexicon:
     modifier_after: Optional[re.Pattern] = None
     anon_rx: Optional[re.Pattern] = None
     latin_not_names: frozenset[str] = frozenset()
+    notice_party_words: tuple[str, ...] = ()
+    issuer_words: tuple[str, ...] = ()
+    back_reference: Optional[re.Pattern] = None
+    owner_after: Optional[re.Pattern] = None
 
 
 def _read(name: str) -> Any:
@@ -169,7 +173,8 @@ def load_lexicon() -> ZhLexicon:
             to_markers=tuple(cues["to_markers"]),
             source_before=tuple(cues["source_before"]),
             source_after=tuple(re.compile(p) for p in cues["source_after"]),
-            pronouns=frozenset(cues["pronouns"]),
+            pronouns=frozenset(cues["pronouns"]) | frozenset(cues.get("notice_party_words", ()))
+            | frozenset(cues.get("issuer_words", ())),
             non_names=frozenset(cues["non_names"]),
             np_lead=re.compile(cues["np_lead"]),
             np_stop=re.compile(cues["np_stop"]),
@@ -189,6 +194,10 @@ def load_lexicon() -> ZhLexicon:
             modifier_after=re.compile(cues["modifier_after"]),
             anon_rx=re.compile(f"(?<!某)(?:{_alt(ents['surnames'])})某{{1,2}}"),
             latin_not_names=frozenset(ents["latin_not_names"]),
+            notice_party_words=tuple(cues.get("notice_party_words", ())),
+            issuer_words=tuple(cues.get("issuer_words", ())),
+            owner_after=_rx(cues.get("owner_after"), "nlp/data/zh/cues.yaml: owner_after"),
+            back_reference=_rx(cues.get("back_reference"), "nlp/data/zh/cues.yaml: back_reference"),
         )
     except (KeyError, TypeError, re.error) as exc:
         raise ZhDataError(f"nlp/data/zh/cues.yaml or entities.yaml: missing or bad entry: {exc!r}") from exc

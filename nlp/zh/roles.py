@@ -66,6 +66,61 @@ class RoleFinder:
         self.sources = [m for m in mentions if self._is_source(m)]
         self.parties = [m for m in mentions if m not in self.sources and not self._is_venue(m)
                         and not self._is_modifier(m)]
+        self.notice_party = self._find_notice_party()
+        self.issuer = self._find_issuer()
+
+    # ---------------------------------------------------------------- document-level parties
+    def _find_notice_party(self) -> Optional[Mention]:
+        """当事人：XX公司 / 当事人XX公司: the party a legal notice is about."""
+        for word in self.lex.notice_party_words:
+            for m in re.finditer(re.escape(word) + r"[：:\s]{0,2}", self.text):
+                hit = next((p for p in self.parties if p.start == m.end() and not p.authority), None)
+                if hit is not None:
+                    return hit
+        return None
+
+    def _find_issuer(self) -> Optional[Mention]:
+        """The authority a notice comes from: the first named in its first line, else in the text."""
+        line_end = self.text.find("\n")
+        auth = [m for m in self.parties if m.authority and not m.generic]
+        first_line = [m for m in auth if line_end < 0 or m.end <= line_end]
+        return (first_line or auth or [None])[0]
+
+    def topic(self, before: int, type_: str, exclude: Optional[Party]) -> Optional[Party]:
+        """The party the document is about, for a trigger whose clause names none: the notice's
+        party, else the most-mentioned (then first-named) non-authority party before `before`
+        (for a ban, not a platform or marketplace: they ban, they are rarely banned)."""
+        if self.notice_party is not None and self.notice_party.start < before \
+                and not _same_party(self.notice_party, exclude):
+            return _party(self.notice_party)
+        counts: dict = {}
+        first: dict = {}
+        for m in self.parties:
+            if m.end > before or m.authority or m.generic or _same_party(m, exclude):
+                continue
+            if type_ == "BAN" and m.kind in ("platform", "marketplace"):
+                continue
+            k = m.id or m.text
+            counts[k] = counts.get(k, 0) + 1
+            first.setdefault(k, m)
+        if not counts:
+            return None
+        best = max(counts, key=lambda k: (counts[k], -first[k].start))
+        return _party(first[best])
+
+    def resolve_reference(self, p: Party, type_: str, exclude: Optional[Party]) -> Optional[Party]:
+        """上述账号 / 涉事店铺 / 该店铺 (a bare phrase referring back): the party named before it
+        that is not the actor, else the document's topic party."""
+        rx = self.lex.back_reference
+        if p.named or rx is None or not rx.match(p.text):
+            return None
+        for m in reversed(self.parties):
+            if m.end > p.start or m.authority or m.generic or _same_party(m, exclude):
+                continue
+            if type_ == "BAN" and m.kind in ("platform", "marketplace"):
+                continue
+            return _party(m)
+        return None
 
     # ---------------------------------------------------------------- helpers
     def _is_source(self, m: Mention) -> bool:
@@ -146,13 +201,23 @@ class RoleFinder:
         for 该公司/该平台/该店铺, anyone but an authority for 其; never the actor itself."""
         word = next((p for p in sorted(self.lex.pronouns, key=len, reverse=True)
                      if self.text.startswith(p, pos)), "")
+        if word in self.lex.notice_party_words:
+            m = self.notice_party
+            return _party(m) if m is not None and not _same_party(m, exclude) else None
+        if word in self.lex.issuer_words:
+            m = self.issuer
+            return _party(m) if m is not None and not _same_party(m, exclude) else None
         person = word in ("该主播", "该网红", "他", "她", "他们", "她们")
         org = word.startswith("该") and not person
+        owner = word == "其" and self.lex.owner_after is not None \
+            and bool(self.lex.owner_after.match(self.text[pos + 1:pos + 8]))
         for m in reversed(self.parties):
             if m.end > pos or m.authority or _same_party(m, exclude):
                 continue
             if person and m.kind != "person" or org and m.kind == "person":
                 continue
+            if owner and m.kind in ("platform", "marketplace"):
+                continue  # 其账号: the account holder, not the platform
             return _party(m)
         return None
 

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 KEY_ROLE = {"APOLOGY": "actor", "COMPENSATION": "actor"}
 AMOUNT_TYPES = ("FINE", "COMPENSATION", "LAWSUIT")
+#: types whose key party is often named only in an earlier sentence (平荣…其后被封禁; 事件发酵后，
+#: 快手…进行了赔付). Not ACCUSATION: its triggers (举报, 投诉, 假货) are too often general talk
+#: (欢迎网友举报, 投诉平台数据显示) for a party from another sentence to be safe.
+TOPIC_FALLBACK_TYPES = frozenset({"COMPENSATION", "BAN"})
 STATUS_RANK = {"asserted": 3, "planned": 2, "hypothetical": 1, "negated": 0}
 #: 未 in these words is no negation
 _NOT_NEGATION = ("未成年", "未经", "未来", "未知", "未能")
@@ -169,6 +173,11 @@ def _events_at(trig: Trigger, original: str, norm: str, ss: int, se: int, ts: in
     for actor, target in pairs:
         if actor is not None and target is not None and actor.start == target.start:
             actor = None
+        nominal = norm[te:te + 1] == "的"  # 下架的原因: a mention of the act, not a report of it
+        if key == "actor":
+            actor = _fill(finder, actor, trig.type, ts, target, nominal)
+        else:
+            target = _fill(finder, target, trig.type, ts, actor, nominal)
         keyparty = actor if key == "actor" else target
         if keyparty is None:
             continue  # an event nobody can be matched on: no incident to record
@@ -185,6 +194,17 @@ def _events_at(trig: Trigger, original: str, norm: str, ss: int, se: int, ts: in
             "confidence": round(max(0.05, min(0.99, conf)), 3),
         })
     return out
+
+
+def _fill(finder: RoleFinder, party: Optional[Party], type_: str, ts: int, other: Optional[Party],
+          nominal: bool = False) -> Optional[Party]:
+    """The key party, with a back reference (上述账号) resolved and, where the clause names
+    nobody, the document's topic party for the types told across sentences."""
+    if party is not None:
+        return finder.resolve_reference(party, type_, other) or party
+    if type_ in TOPIC_FALLBACK_TYPES and not nominal:
+        return finder.topic(ts, type_, other)
+    return None
 
 
 def _after(value: str, published: date) -> bool:
