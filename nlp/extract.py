@@ -40,9 +40,10 @@ _TAG_RX = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<!--.*?-->|</?[A-Za-z]
 _CTRL_RX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
-def load_pipeline(model: str = DEFAULT_MODEL, *, actor_patterns: Optional[list[dict]] = None
-                  ) -> Language:
-    """The model with the actor ruler after the NER (overriding it) and the event component."""
+def load_pipeline(model: str = DEFAULT_MODEL, *, actor_patterns: Optional[list[dict]] = None,
+                  model_mode: str = "both") -> Language:
+    """The model with the actor ruler after the NER (overriding it), the rule event component
+    and the learned event detector (`model_mode`: "both", "rules" or "model" alone)."""
     nlp = spacy.load(model)
     try:
         from trustwatch.nlp.gazetteer import split_cjk_actors
@@ -62,6 +63,14 @@ def load_pipeline(model: str = DEFAULT_MODEL, *, actor_patterns: Optional[list[d
     if first:
         nlp.add_pipe("trustwatch_paragraphs", before=first)
     nlp.add_pipe("trustwatch_events", last=True)
+    if model_mode != "rules":
+        from trustwatch.nlp import event_model  # noqa: F401  (registers the factory)
+        if (event_model.DEFAULT_MODEL_DIR / "config.cfg").exists():
+            nlp.add_pipe("trustwatch_event_model", last=True, config={"mode": model_mode})
+        else:
+            log.error("the event detector's weights are missing from %s (rebuild them with "
+                      "scripts/train): extracting with the rules alone",
+                      event_model.DEFAULT_MODEL_DIR)
     return nlp
 
 

@@ -136,12 +136,18 @@ def eval_command(
     show_errors: bool = typer.Option(False, "--show-errors", help="List false positives/negatives per document."),
     model: Optional[str] = typer.Option(None, "--model", help="spaCy model (default: config nlp.model)."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+    mode: str = typer.Option("both", "--mode",
+                             help="Event finders: both (rules and the learned detector), rules, model."),
 ) -> None:
     """Score the extractor on a labelled file (precision, recall, F1 per type; amount accuracy)."""
     settings = _nlp_settings()
     from trustwatch.nlp.evaluate import evaluate_file, format_report
+    from trustwatch.nlp.extract import load_pipeline
 
-    report = evaluate_file(gold, model=model or settings.model)
+    if mode not in ("both", "rules", "model"):
+        fail(f"--mode must be both, rules or model, not {mode!r}", code=2)
+    nlp = load_pipeline(model or settings.model, model_mode=mode)
+    report = evaluate_file(gold, model=model or settings.model, nlp=nlp)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -206,3 +212,25 @@ def eval_duee_command(
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         typer.echo(format_report(report, show_errors=show_errors))
+
+
+@app.command("train")
+def train_command(
+    train: Optional[Path] = typer.Option(None, "--train", help="Labelled training file (default: ../shared/eval/train.jsonl)."),
+    dev: Optional[Path] = typer.Option(None, "--dev", help="Labelled dev file scored after training (default: ../shared/eval/dev.jsonl)."),
+    folds: int = typer.Option(5, "--folds", min=0, help="Cross-validation folds (0: none)."),
+    cv_only: bool = typer.Option(False, "--cv-only", help="Print the cross-validation figures; keep the current weights."),
+    output: Optional[Path] = typer.Option(None, "--output", help="Where the weights go (default: inside the package)."),
+) -> None:
+    """Rebuild the learned event detector: cross-validation, thresholds, ablation, final weights."""
+    import os
+    from trustwatch.nlp.crossval import run_training
+    from trustwatch.nlp.event_model import DEFAULT_MODEL_DIR
+
+    shared = Path(os.environ.get("TRUSTWATCH_SHARED", Path.cwd().parent / "shared"))
+    train = train or shared / "eval" / "train.jsonl"
+    dev = dev or shared / "eval" / "dev.jsonl"
+    if not train.is_file():
+        fail(f"{train}: no labelled training file (use --train or TRUSTWATCH_SHARED)", code=2)
+    run_training(train, dev if dev.is_file() else None, k=folds, cross_validate=folds > 1,
+                 output=output or DEFAULT_MODEL_DIR, write=not cv_only, echo=typer.echo)
