@@ -149,7 +149,10 @@ def resolve_party_id(text: Optional[str], given_id: Optional[str] = None) -> Opt
         return given_id
     if not text or normalize_party(text) is None:
         return None
-    return _lookup(text) or provisional_id(text)
+    norm = normalize_party(text)
+    # "Pingrong's account" is Pingrong: try the name without its descriptor words too
+    return _lookup(text) or (_lookup(norm) if norm != text.casefold() else None) \
+        or provisional_id(text)
 
 
 def sync_gazetteer(con: duckdb.DuckDBPyConnection) -> int:
