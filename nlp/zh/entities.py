@@ -335,4 +335,17 @@ def find_mentions(text: str, *, ruler_spans: Iterable[Mention] = (),
         + person_mentions(text, segs, lex) + company_mentions(text, segs, lex) \
         + quoted_mentions(text) + latin_mentions(text, lex) + anonymised_people(text, lex)
     anchors = frozenset(b.text for b in lex.bodies)
-    return _resolve(_inherit_ids(cands, anchors))
+    return _bracket_ids(text, _resolve(_inherit_ids(cands, anchors)))
+
+
+def _bracket_ids(text: str, mentions: list[Mention]) -> list[Mention]:
+    """上海拉扎斯信息科技有限公司（饿了么）: a registered name followed by a known name in
+    brackets takes that name's id (the text stays the registered name)."""
+    out = list(mentions)
+    for i, m in enumerate(out):
+        if m.id or i + 1 >= len(out):
+            continue
+        nxt = out[i + 1]
+        if nxt.id and text[m.end:nxt.start] in ("（", "(") and text[nxt.end:nxt.end + 1] in ("）", ")"):
+            out[i] = replace(m, id=nxt.id, kind=m.kind if m.kind != "org" else nxt.kind)
+    return out

@@ -66,6 +66,7 @@ class RoleFinder:
         self.sources = [m for m in mentions if self._is_source(m)]
         self.parties = [m for m in mentions if m not in self.sources and not self._is_venue(m)
                         and not self._is_modifier(m)]
+        self.modifiers = [m for m in mentions if m not in self.sources and self._is_modifier(m)]
         self.notice_party = self._find_notice_party()
         self.issuer = self._find_issuer()
 
@@ -316,20 +317,34 @@ class RoleFinder:
                 targets = [p] if p else []
             if trig.passive_target and actor is None:
                 actor = self._authority_before(ss, passive[0])
+            if actor is None and kind == "BAN":
+                # X的快手账号和微博账号均被注销: each platform removed the account it holds
+                hosts = [m for m in self.modifiers if cs <= m.start and m.end <= passive[0]]
+                if hosts:
+                    return Roles(_party(hosts[0]), targets, extra_actors=[_party(m) for m in hosts[1:]])
             return Roles(actor, targets)
 
         if kind in ("APOLOGY", "COMPENSATION"):
             ordered = self._last_marker(lex.order_markers, cs, ts)
+            if ordered is None and not self._within(cs, ts) and self._pronoun_at(cs, ts) is None:
+                # 判决X向消费者退一赔三，…，并公开赔礼道歉: the order reaches the later clauses
+                ordered = self._last_marker(lex.order_markers, ss, cs)
             if ordered:  # 判决X向消费者退一赔三: X pays
                 payer = self._slot(ordered[1], ts, False, None, many=False)
                 if payer:
                     to = self._last_marker(lex.to_markers, ordered[1], ts)
-                    receivers = self._slot(to[1], ts, None, payer[0]) if to else []
+                    receivers = self._slot(to[1], ts, None, payer[0]) if to else \
+                        self._object(te, ce, payer[0])  # 判决X赔偿京东损失: the one paid
                     return Roles(payer[0], receivers, ordered=True)
 
         obj = self._last_marker(lex.object_markers, cs, ts)
         if obj and self.text[obj[0]:obj[1]] == "将" and not self._disposal(obj[1], ts):
             obj = None
+        if obj:
+            # 对A涉嫌对B进行…立案调查: the 对 inside A's alleged conduct is not the object
+            earlier = self._last_marker(lex.object_markers, ss, obj[0])
+            if earlier and "涉嫌" in self.text[earlier[1]:obj[0]]:
+                obj = earlier
         if obj:
             targets = self._slot(obj[1], ts, False, None)
             actor = self._subject(ss, cs, obj[0], auth, targets[0] if targets else None)

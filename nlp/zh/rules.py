@@ -7,6 +7,7 @@ offsets. One event per (type, key argument) per document, like the English side.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from typing import Optional
 
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 KEY_ROLE = {"APOLOGY": "actor", "COMPENSATION": "actor"}
 AMOUNT_TYPES = ("FINE", "COMPENSATION", "LAWSUIT")
+#: a date that starts or ends a period (2019年至2020年期间) dates the conduct, not the event
+_PERIOD_AFTER_RX = re.compile(r"^(?:期间|间|以来|至|到|—|-|～|~)")
+_PERIOD_BEFORE_RX = re.compile(r"(?:至|到|—|-|～|~)$")
 #: types whose key party is often named only in an earlier sentence (平荣…其后被封禁; 事件发酵后，
 #: 快手…进行了赔付). Not ACCUSATION: its triggers (举报, 投诉, 假货) are too often general talk
 #: (欢迎网友举报, 投诉平台数据显示) for a party from another sentence to be safe.
@@ -138,7 +142,7 @@ def extract_events(original: str, norm: str, mentions: list[Mention], published:
                     continue
                 events.extend(_events_at(trig, original, norm, ss, se, ts, te, finder, lex,
                                          amounts, published))
-    return merge_events(events)
+    return merge_events(drop_inconsistent(events))
 
 
 def _events_at(trig: Trigger, original: str, norm: str, ss: int, se: int, ts: int, te: int,
@@ -158,7 +162,9 @@ def _events_at(trig: Trigger, original: str, norm: str, ss: int, se: int, ts: in
             amount["text"] = original[hit[0]:hit[1]]
     when = None
     dates = dates_in(norm[ss:se], published, future=status == "planned")
-    shifted = [(s + ss, e + ss, d) for s, e, d in dates]
+    shifted = [(s + ss, e + ss, d) for s, e, d in dates
+               if not _PERIOD_AFTER_RX.match(norm[e + ss:e + ss + 3])
+               and not _PERIOD_BEFORE_RX.search(norm[max(ss, s + ss - 2):s + ss])]
     hit = _nearest(shifted, ss, se, ts, te)
     if hit:
         when = hit[2].model_dump()
@@ -235,6 +241,33 @@ def _different(a: Optional[dict], b: Optional[dict]) -> bool:
     if a.get("id") or b.get("id"):
         return False
     return not _same(a, b)
+
+
+def _receiver_is_org(ev: dict) -> bool:
+    """A payout to a named platform or company (赔偿京东损失) is damages in a lawsuit, not a
+    compensation of customers, users or victims."""
+    target = ev.get("target") or {}
+    if ev["type"] != "COMPENSATION" or not target.get("id"):
+        return False
+    from trustwatch.nlp.gazetteer import get_gazetteer
+
+    actor = get_gazetteer().by_id.get(target["id"])
+    return actor is not None and actor.kind in ("platform", "marketplace", "company")
+
+
+def drop_inconsistent(events: list[dict]) -> list[dict]:
+    """Leave out what another event of the document contradicts: a lawsuit against the party
+    that is the plaintiff of another lawsuit (X诉Y…一案作出判决: Y is the defendant, not X),
+    and payouts to a named company."""
+    plaintiffs = [e["actor"] for e in events if e["type"] == "LAWSUIT" and e.get("actor") and e.get("target")]
+    out = []
+    for ev in events:
+        if ev["type"] == "LAWSUIT" and any(_same(ev.get("target"), p) for p in plaintiffs):
+            continue
+        if _receiver_is_org(ev):
+            continue
+        out.append(ev)
+    return out
 
 
 def merge_events(events: list[dict]) -> list[dict]:
