@@ -22,6 +22,11 @@ _LATIN_NAME_RX = re.compile(r"[A-Za-z][A-Za-z0-9.&\-]{1,30}")
 _LIST_JOIN_RX = re.compile(r"^[\s”」』]*(?:、|和|及|以及|与|跟|或|，)?[\s“「『]*$")
 #: types whose actor is normally an authority: prefer one when several parties precede
 AUTHORITY_ACTOR_TYPES = frozenset({"FINE", "INVESTIGATION"})
+#: jieba tags of a person's or organisation's name
+PROPER_NOUN_TAGS = frozenset({"nr", "nrt", "nrfg", "nt", "nz"})
+_CN_DIGITS = frozenset("零〇一二两三四五六七八九十百千万亿")
+#: between a subject and a fine: the subject imposes it (足协开出罚单, 市监局作出处罚)
+_ISSUE_RX = re.compile(r"开出|开具|作出|做出|处以|下达|下发|发出")
 #: types whose subject is the target when no marker says otherwise (X数据泄露, X售假)
 SUBJECT_IS_TARGET = frozenset({"BREACH"})
 
@@ -34,6 +39,7 @@ class Party:
     id: Optional[str] = None
     authority: bool = False
     named: bool = True  # a gazetteer/form mention rather than a bare noun phrase
+    kind: str = "org"
 
 
 @dataclass
@@ -54,7 +60,7 @@ def _same_party(m, other) -> bool:
 
 
 def _party(m: Mention) -> Party:
-    return Party(m.start, m.end, m.text, m.id, m.authority, True)
+    return Party(m.start, m.end, m.text, m.id, m.authority, True, m.kind)
 
 
 class RoleFinder:
@@ -149,9 +155,17 @@ class RoleFinder:
     def clause(self, ss: int, se: int, ts: int, te: int) -> tuple[int, int]:
         cs = ss
         for m in _CLAUSE_BREAK_RX.finditer(self.text, ss, ts):
-            cs = m.end()
-        m = _CLAUSE_BREAK_RX.search(self.text, te, se)
-        return cs, (m.start() if m else se)
+            if not self._inside_name(m.start()):  # 速达网络科技（北京）有限公司: one name
+                cs = m.end()
+        ce = se
+        for m in _CLAUSE_BREAK_RX.finditer(self.text, te, se):
+            if not self._inside_name(m.start()):
+                ce = m.start()
+                break
+        return cs, ce
+
+    def _inside_name(self, pos: int) -> bool:
+        return any(p.start < pos < p.end - 1 for p in self.parties)
 
     def _last_marker(self, words: Sequence[str], lo: int, hi: int) -> Optional[tuple[int, int]]:
         best = None
@@ -237,7 +251,7 @@ class RoleFinder:
             # the phrase ends with its head noun: 社会公众诚恳 -> 社会公众
             ends = [seg.rfind(h) + len(h) for h in self.lex.np_heads if h in seg]
             if not ends:
-                return None  # 决定书, 人民币6203万元, 线索: not a party
+                return self._proper_noun(lo + off, seg)  # 决定书, 人民币6203万元: not a party
             seg = seg[:max(ends)]
         if len(seg) > self.lex.np_max:
             return None
@@ -245,6 +259,25 @@ class RoleFinder:
             return None
         start = lo + off
         return Party(start, start + len(seg), seg, None, False, False)
+
+    def _proper_noun(self, start: int, seg: str) -> Optional[Party]:
+        """The last word jieba tags as a person's or organisation's name in a phrase without a
+        party head (约基奇直摇头马龙赛后 -> 马龙): a name the gazetteer cannot list."""
+        if not seg:
+            return None
+        import jieba.posseg
+
+        pos = start
+        best = None
+        quoted = 0
+        for word, tag in jieba.posseg.lcut(seg):
+            quoted += word.count("“") + word.count("「") - word.count("”") - word.count("」")
+            nxt = self.text[pos + len(word):pos + len(word) + 1]
+            if tag in PROPER_NOUN_TAGS and len(word) >= 2 and word not in self.lex.non_names \
+                    and quoted <= 0 and not (nxt.isdigit() or nxt in _CN_DIGITS):
+                best = Party(pos, pos + len(word), word, None, False, False)
+            pos += len(word)
+        return best
 
     def _slot(self, lo: int, hi: int, want_authority: Optional[bool], exclude: Optional[Party],
               many: bool = True) -> list[Party]:
@@ -372,7 +405,7 @@ class RoleFinder:
             mid = [m for m in self._within(actor.end, ts) if not m.authority]
             if mid:
                 targets = [_party(mid[0])]
-            elif auth and not actor.authority:
+            elif auth and not actor.authority and not _ISSUE_RX.search(self.text[actor.end:ts]):
                 # 拼多多或将面临罚款: a company as subject of a fine is the one fined
                 return Roles(None, [actor])
         return Roles(actor, targets)

@@ -27,6 +27,8 @@ AMOUNT_TYPES = ("FINE", "COMPENSATION", "LAWSUIT")
 #: a date that starts or ends a period (2019年至2020年期间) dates the conduct, not the event
 _PERIOD_AFTER_RX = re.compile(r"^(?:期间|间|以来|至|到|—|-|～|~)")
 _PERIOD_BEFORE_RX = re.compile(r"(?:至|到|—|-|～|~)$")
+#: a sum right after these is not a penalty (confiscated gains, refunded deposits, sales, losses)
+_NOT_PENALTY_RX = re.compile(r"违法所得|保证金|货值|销售额|营业额|市值|营收|收入|损失|退还|返还|涉案金额|交易额")
 #: types whose key party is often named only in an earlier sentence (平荣…其后被封禁; 事件发酵后，
 #: 快手…进行了赔付). Not ACCUSATION: its triggers (举报, 投诉, 假货) are too often general talk
 #: (欢迎网友举报, 投诉平台数据显示) for a party from another sentence to be safe.
@@ -156,7 +158,10 @@ def _events_at(trig: Trigger, original: str, norm: str, ss: int, se: int, ts: in
         status = "planned"
     amount = None
     if trig.type in AMOUNT_TYPES:
-        hit = _nearest(amounts, ss, se, ts, te, after_first=True)
+        cands = amounts
+        if trig.type == "FINE":  # 没收违法所得412.6万元, 退还保证金3.2亿元: not the penalty
+            cands = [a for a in amounts if not _NOT_PENALTY_RX.search(norm[max(ss, a[0] - 8):a[0]])]
+        hit = _nearest(cands, ss, se, ts, te, after_first=True)
         if hit:
             amount = hit[2].model_dump()
             amount["text"] = original[hit[0]:hit[1]]
@@ -187,6 +192,8 @@ def _events_at(trig: Trigger, original: str, norm: str, ss: int, se: int, ts: in
         keyparty = actor if key == "actor" else target
         if keyparty is None:
             continue  # an event nobody can be matched on: no incident to record
+        if key == "target" and (keyparty.kind == "court" or keyparty.text.endswith("检察院")):
+            continue  # 向法院起诉, 检察院…参加诉讼: the forum or the prosecutor, never the defendant
         if not keyparty.named and keyparty.text.endswith(tuple(lex.np_receivers)):
             continue  # 用户, 消费者: receivers, never the party an incident is about
         conf = trig.conf + (0.1 if keyparty.id else 0.0) + (0.05 if keyparty.named else -0.1)

@@ -45,3 +45,25 @@ def test_the_object_of_a_probe_is_not_inside_the_alleged_conduct(zh):
 def test_campaign_talk_accuses_nobody(zh):
     events = zh("快手电商将持续打击虚假宣传行为，守护消费者权益。")
     assert not [e for e in events if e["type"] == "ACCUSATION"]
+
+
+def test_a_name_jieba_knows_fills_a_subject_without_a_party_head(zh):
+    ev = one(zh("随即王源发了道歉声明。"), "APOLOGY")
+    assert text_of(ev["actor"]) == "王源"
+
+
+def test_a_court_or_prosecutor_is_never_the_defendant(zh):
+    events = zh("某市人民检察院派员出庭支持公诉，被告人及其辩护人到庭参加诉讼。")
+    assert all(not text_of(e["target"]) or "检察院" not in text_of(e["target"]) for e in events)
+
+
+def test_who_issues_a_penalty_is_not_the_one_fined(zh):
+    events = zh("中国足协纪律委员会开出罚单。")
+    assert all(text_of(e["target"]) != "中国足协" for e in events if e["type"] == "FINE")
+
+
+def test_a_refunded_deposit_is_not_the_fine(zh):
+    ev = one(zh("市场监督管理总局依法对速达网络科技（北京）有限公司作出行政处罚，全额退还保证金3.2亿元，"
+                "并处以其销售额3%的罚款，计13.41亿元。"), "FINE")
+    assert ev["amount"]["value"] == 1_341_000_000
+    assert text_of(ev["target"]) == "速达网络科技（北京）有限公司"
