@@ -19,6 +19,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 
 from trustwatch.records import Source, utcnow
+from trustwatch.spiders.encoding import text_problem
 from trustwatch.spiders.feeds import FeedEntry, parse_feed
 from trustwatch.spiders.middlewares import describe_exception
 from trustwatch.spiders.recorder import CrawlRecorder
@@ -172,11 +173,17 @@ class RecordingMixin:
                 doc = self.build_document(source, entry.link, entry=entry,
                                           feed_language=kw.get("feed_language"))
                 if doc:
-                    yield doc
+                    yield self._item(source, doc)
         finally:
             self.recorder.end(source.name)
 
     # -- documents -------------------------------------------------------------------
+    def _item(self, source: Source, doc: dict) -> dict:
+        """A document on its way to the pipelines: the source stays open until it is written
+        (or dropped), so its status line comes after its documents and can count them."""
+        self.recorder.begin(source.name)
+        return doc
+
     def build_document(self, source: Source, url: str, entry: Optional[FeedEntry] = None,
                        page=None, feed_language: Optional[str] = None) -> Optional[dict]:
         fetched = utcnow()
@@ -200,12 +207,18 @@ class RecordingMixin:
         body = text or summary or ""
         language = detect_language(" ".join(p for p in (title, body) if p),
                                    hint=feed_language or page_lang or source.language)
+        problem = text_problem(title, summary, text)
+        if problem:  # kept, but not frozen: the source is read again and a good copy replaces it
+            self.recorder.source(source.name).suspect_text = True
+            self.recorder.error(source.name, f"{url}: text looks wrongly decoded ({problem}); "
+                                             "kept, and read again next run")
         return {
             "doc_id": doc_id_for(canonical), "source": source.name, "url": url,
             "canonical_url": canonical, "title": title, "summary": summary, "author": author,
             "text": text, "published": (published or fetched).isoformat(),
             "published_is_fallback": published is None, "language": language,
             "content_hash": content_hash(title, body), "fetched_at": fetched.isoformat(),
+            "text_problem": problem,
         }
 
     async def parse_article(self, response: Response, source: Source, entry: Optional[FeedEntry] = None,
@@ -230,7 +243,7 @@ class RecordingMixin:
             link = entry.link if entry else (response.meta.get("redirect_urls") or [response.url])[0]
             doc = self.build_document(source, link, entry=entry, page=page, feed_language=feed_language)
             if doc:
-                yield doc
+                yield self._item(source, doc)
         except Exception as exc:  # one bad page never stops the source
             log.exception("page %s failed", response.url)
             state.pages_failed += 1
@@ -309,7 +322,7 @@ class SourcesSpider(RecordingMixin, scrapy.Spider):
                 else:
                     doc = self.build_document(source, entry.link, entry=entry, feed_language=language)
                     if doc:
-                        yield doc
+                        yield self._item(source, doc)
         except Exception as exc:
             self._source_unreadable(source, response, exc, "feed")
         finally:

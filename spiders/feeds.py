@@ -6,6 +6,7 @@ can honour the XML declaration or the HTTP charset (GB2312, ISO-8859-1, …) its
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
@@ -46,14 +47,68 @@ def _is_web_url(value: Optional[str]) -> bool:
     return bool(value) and value.split(":", 1)[0].lower() in ("http", "https")
 
 
+_XML_DECL = re.compile(r"^\s*<\?xml\b[^>]*?\?>")
+_DECL_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9_.:-]+)["']""")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\s;\"']+)", re.IGNORECASE)
+
+
+def decode_feed(body: bytes, headers: Optional[dict[str, str]] = None) -> tuple[str, str]:
+    """(text, encoding used) of a feed's bytes; see the module's note for the order."""
+    from trustwatch.spiders.encoding import BOMS, decode_undeclared, usable
+
+    hdrs = {k.lower(): v for k, v in (headers or {}).items()}
+    candidates = []
+    http = _CHARSET.search(hdrs.get("content-type") or "")
+    if http:
+        candidates.append(usable(http.group(1)))
+    for bom, enc in BOMS:
+        if body.startswith(bom):
+            candidates.append(enc)
+            body = body[len(bom):]
+            break
+    declared = _DECL_ENCODING.match(body[:1024])
+    if declared:
+        candidates.append(usable(declared.group(1).decode("ascii", "ignore")))
+    nearly: Optional[tuple[str, str]] = None
+    for enc in candidates:
+        if not enc:
+            continue
+        try:
+            return body.decode(enc), enc
+        except LookupError:
+            continue
+        except UnicodeDecodeError:
+            # a few stray bytes in an otherwise right declaration: keep it (the replacement
+            # characters flag the text); a wrong declaration: detect instead
+            text = body.decode(enc, errors="replace")
+            if nearly is None and text.count("\ufffd") <= max(3, len(text) // 200):
+                nearly = (text, enc)
+    return nearly or decode_undeclared(body)
+
+
+def as_utf8_feed(text: str, headers: Optional[dict[str, str]] = None) -> tuple[bytes, dict[str, str]]:
+    """The decoded feed as UTF-8 bytes declaring UTF-8, and headers saying the same."""
+    text = text.lstrip("\ufeff")
+    decl = _XML_DECL.match(text)
+    head = '<?xml version="1.0" encoding="utf-8"?>'
+    text = head + (text[decl.end():] if decl else "\n" + text)
+    hdrs = {k.lower(): v for k, v in (headers or {}).items()}
+    ctype = hdrs.get("content-type")
+    if ctype:
+        media = ctype.split(";", 1)[0].strip()
+        hdrs["content-type"] = f"{media}; charset=utf-8"
+    return text.encode("utf-8"), hdrs
+
+
 def parse_feed(body: bytes, url: str, headers: Optional[dict[str, str]] = None,
                max_entries: Optional[int] = None) -> ParsedFeed:
     """Entries of an RSS 0.9x/1.0/2.0, Atom or RDF feed, newest first as published."""
     import feedparser
 
-    hdrs = {k.lower(): v for k, v in (headers or {}).items()}
+    text, encoding = decode_feed(body, headers)
+    utf8, hdrs = as_utf8_feed(text, headers)
     hdrs.setdefault("content-location", url)
-    parsed = feedparser.parse(body, response_headers=hdrs, sanitize_html=True,
+    parsed = feedparser.parse(utf8, response_headers=hdrs, sanitize_html=True,
                               resolve_relative_uris=True)
     feed = parsed.get("feed", {}) or {}
     problem = None
@@ -61,7 +116,7 @@ def parse_feed(body: bytes, url: str, headers: Optional[dict[str, str]] = None,
         exc = parsed.get("bozo_exception")
         problem = f"{type(exc).__name__}: {exc}" if exc else "not well-formed"
     out = ParsedFeed(language=feed.get("language") or None, title=feed.get("title") or None,
-                     problem=problem, encoding=parsed.get("encoding"))
+                     problem=problem, encoding=encoding)
     for entry in parsed.get("entries", []):
         link = entry.get("link")
         if not _is_web_url(link):

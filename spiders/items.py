@@ -32,4 +32,10 @@ class SourceStatus(Record):
     pages_fetched: int = 0
     pages_failed: int = 0
     dropped: int = 0
+    #: document lines the crawler wrote for this source (the loader checks it read as many)
+    documents: Optional[int] = None
+    #: some of the source's lines could not be written: it was not completely stored
+    incomplete: bool = False
+    #: some text looked wrongly decoded (replacement characters, mojibake): read it again
+    suspect_text: bool = False
     errors: list[str] = Field(default_factory=list)

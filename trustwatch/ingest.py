@@ -107,6 +107,24 @@ def _crawl_state_from_warehouse(config: Config, sources: list[Source]) -> tuple[
         con.close()
 
 
+def crawl_job(config: Config, sources: list[Source], *, validators: Optional[dict[str, dict]] = None,
+              known_urls: Optional[Iterable[str]] = None) -> dict:
+    """What `python -m trustwatch.spiders.run --job` reads: settings, sources, validators, known URLs.
+
+    Validators and known URLs missing here are read from the warehouse if it can be read at once.
+    """
+    if validators is None or known_urls is None:
+        read_validators, read_known = _crawl_state_from_warehouse(config, sources)
+        validators = read_validators if validators is None else validators
+        known_urls = read_known if known_urls is None else known_urls
+    return {
+        "crawl": config.crawl.model_dump(mode="json"),
+        "sources": [s.model_dump(mode="json") for s in sources],
+        "validators": validators,
+        "known_urls": sorted(set(known_urls)),
+    }
+
+
 def crawl_sources(config: Config, sources: Iterable[Source], out_dir: str | Path, *,
                   validators: Optional[dict[str, dict]] = None,
                   known_urls: Optional[Iterable[str]] = None,
@@ -125,16 +143,7 @@ def crawl_sources(config: Config, sources: Iterable[Source], out_dir: str | Path
     out = out_dir / f"crawl-{stamp}.jsonl"
     job_path = out_dir / f"crawl-{stamp}.job.json"
     log_path = out_dir / f"crawl-{stamp}.log"
-    if validators is None or known_urls is None:
-        read_validators, read_known = _crawl_state_from_warehouse(config, sources)
-        validators = read_validators if validators is None else validators
-        known_urls = read_known if known_urls is None else known_urls
-    job = {
-        "crawl": config.crawl.model_dump(mode="json"),
-        "sources": [s.model_dump(mode="json") for s in sources],
-        "validators": validators,
-        "known_urls": sorted(set(known_urls)),
-    }
+    job = crawl_job(config, sources, validators=validators, known_urls=known_urls)
     job_path.write_text(json.dumps(job), encoding="utf-8")
     out.touch()
     if not sources:
@@ -187,10 +196,23 @@ def crawl_sources(config: Config, sources: Iterable[Source], out_dir: str | Path
 
 
 def _append_crash(out: Path, sources: list[Source], message: str) -> None:
-    """Mark every source the crawler did not report on as failed, keeping what it wrote."""
+    """Mark every source the crawler did not report on as failed, keeping what it wrote.
+
+    When even that cannot be written (a full disk) the loader finds no status for them,
+    which fails them just the same.
+    """
+    try:
+        _append_crash_lines(out, sources, message)
+    except OSError as exc:
+        log.error("could not record the crawl's end in %s: %s", out, exc)
+
+
+def _append_crash_lines(out: Path, sources: list[Source], message: str) -> None:
     reported = set()
+    ends_whole = True
     with out.open("r", encoding="utf-8", errors="replace") as fh:
         for line in fh:
+            ends_whole = line.endswith("\n")
             try:
                 rec = json.loads(line)
             except ValueError:
@@ -198,6 +220,8 @@ def _append_crash(out: Path, sources: list[Source], message: str) -> None:
             if rec.get("type") == "source":
                 reported.add(rec.get("name"))
     with out.open("a", encoding="utf-8") as fh:
+        if not ends_whole:
+            fh.write("\n")  # a line cut short by the crawler's death stays one bad line
         for s in sources:
             if s.name not in reported:
                 fh.write(json.dumps({"type": "source", "name": s.name, "ok": False,
@@ -233,56 +257,140 @@ def read_crawl(jsonl_path: str | Path):
     return fetches, docs, statuses, problems
 
 
+class CrawlNotStored(RuntimeError):
+    """A crawl that could not be stored (a full disk, an unreadable file): nothing of it was kept,
+    and its sources were marked failed with their validators cleared (when the warehouse could
+    still be written), so the next run fetches them in full. `report` says so per source."""
+
+    def __init__(self, message: str, report: "IngestReport"):
+        super().__init__(message)
+        self.report = report
+
+
+def _unstored_report(names: Iterable[str], message: str, run_id: Optional[str]) -> IngestReport:
+    report = IngestReport(run_id=run_id)
+    for name in names:
+        report.sources.append(SourceReport(name=name, failed=True, errors=[message]))
+    return report
+
+
+def _describe_os_error(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}" + (f": {exc.filename}" if exc.filename else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
 def load_crawl(con, jsonl_path: str | Path, run_id: Optional[str] = None,
                sources: Optional[Iterable[Source]] = None) -> IngestReport:
-    """Bulk-load one crawl's documents, fetch log and source validators.
+    """Bulk-load one crawl's documents, fetch log and source validators, in one transaction.
 
     `sources` (the configured ones) fill in the `sources` table's url/kind/language; without
     them those come from what is stored, and unknown sources are recorded from the crawl.
+
+    Nothing is recorded as fetched before the documents are stored: documents, fetch log and
+    the sources' statuses and validators commit together. A source whose crawl was not
+    completely written (its status says so, fewer documents could be read back than were
+    written, or no status at all) is failed and its validators are cleared, so the next run
+    fetches it unconditionally. When storing fails (e.g. the disk is full) everything is rolled
+    back, the sources are marked failed with cleared validators if the warehouse still takes
+    that, and `CrawlNotStored` is raised.
     """
     from trustwatch.warehouse.documents import (SourceOutcome, insert_fetch_log, merge_documents,
                                                 upsert_sources)
 
     started = time.monotonic()
-    fetches, docs, statuses, problems = read_crawl(jsonl_path)
     configured = {s.name: s for s in (sources or ())}
+    try:
+        fetches, docs, statuses, problems = read_crawl(jsonl_path)
+    except OSError as exc:
+        message = f"the crawl output could not be read ({_describe_os_error(exc)}): nothing was stored"
+        _mark_unstored(con, list(configured), configured, {}, message)
+        raise CrawlNotStored(message, _unstored_report(configured, message, run_id)) from exc
     report = IngestReport(run_id=run_id, errors=problems)
-    merged = merge_documents(con, docs)
-    report.new_doc_ids = merged.new_doc_ids
-    report.fetches = insert_fetch_log(con, fetches, run_id)
-
+    read_back: dict[str, int] = {}
+    for d in docs:
+        read_back[d.source] = read_back.get(d.source, 0) + 1
     fetch_counts: dict[str, int] = {}
     for f in fetches:
         fetch_counts[f.source] = fetch_counts.get(f.source, 0) + 1
-    names = list(dict.fromkeys([*configured, *statuses, *merged.by_source]))
-    outcomes = []
-    now = utcnow()
-    for name in names:
-        status = statuses.get(name)
-        counts = merged.by_source.get(name)
-        sr = SourceReport(name=name, fetches=fetch_counts.get(name, 0))
-        if counts:
-            sr.new, sr.unchanged, sr.duplicates = counts.new, counts.unchanged, counts.duplicates
-        if status is None:
-            sr.failed = True
-            sr.errors.append("the crawl wrote nothing about this source")
-        else:
-            sr.failed = not status.ok
-            sr.not_modified = status.not_modified
-            sr.errors.extend(status.errors)
-        report.sources.append(sr)
-        source = configured.get(name) or _stored_source(con, name, status)
-        if source is not None:
-            outcomes.append(SourceOutcome(
-                source=source, ok=not sr.failed, not_modified=sr.not_modified,
-                status=status.status if status else None,
-                etag=status.etag if status else None,
-                last_modified=status.last_modified if status else None,
-                error="; ".join(sr.errors)[:2000] if sr.errors else None,
-                keep_validators=bool(status and status.pages_failed)))
-    upsert_sources(con, outcomes, now)
+    names = list(dict.fromkeys([*configured, *statuses, *read_back]))
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        merged = merge_documents(con, docs, transaction=False)
+        report.new_doc_ids = merged.new_doc_ids
+        report.fetches = insert_fetch_log(con, fetches, run_id)
+        outcomes = []
+        now = utcnow()
+        for name in names:
+            status = statuses.get(name)
+            counts = merged.by_source.get(name)
+            sr = SourceReport(name=name, fetches=fetch_counts.get(name, 0))
+            if counts:
+                sr.new, sr.unchanged, sr.duplicates = counts.new, counts.unchanged, counts.duplicates
+            clear = False
+            if status is None:
+                sr.failed, clear = True, True
+                sr.errors.append("the crawl wrote nothing about this source")
+            else:
+                sr.failed = not status.ok
+                sr.not_modified = status.not_modified
+                sr.errors.extend(status.errors)
+                if status.incomplete:
+                    sr.failed, clear = True, True
+                if status.documents is not None and read_back.get(name, 0) < status.documents:
+                    sr.failed, clear = True, True
+                    sr.errors.append(f"only {read_back.get(name, 0)} of the {status.documents} entries "
+                                     "written by the crawl could be read back: not completely stored")
+                if status.suspect_text:
+                    clear = True  # stored as read, but read again next run
+            report.sources.append(sr)
+            source = configured.get(name) or _stored_source(con, name, status)
+            if source is not None:
+                outcomes.append(SourceOutcome(
+                    source=source, ok=not sr.failed, not_modified=sr.not_modified,
+                    status=status.status if status else None,
+                    etag=status.etag if status else None,
+                    last_modified=status.last_modified if status else None,
+                    error="; ".join(sr.errors)[:2000] if sr.errors else None,
+                    keep_validators=bool(status and status.pages_failed),
+                    clear_validators=clear))
+        upsert_sources(con, outcomes, now)
+        con.execute("COMMIT")
+    except Exception as exc:
+        try:
+            con.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - the transaction may be gone with the failure
+            pass
+        message = f"not stored ({_describe_os_error(exc)}): nothing of this crawl was kept"
+        log.error("could not store crawl %s: %s", jsonl_path, exc)
+        _mark_unstored(con, names, configured, statuses, message)
+        raise CrawlNotStored(message, _unstored_report(names, message, run_id)) from exc
     report.seconds = time.monotonic() - started
     return report
+
+
+def _mark_unstored(con, names: list[str], configured: dict, statuses: dict, message: str) -> None:
+    """Best effort after a failed load: the sources failed, their validators cleared."""
+    from trustwatch.warehouse.documents import SourceOutcome, upsert_sources
+
+    try:
+        outcomes = []
+        for name in names:
+            status = statuses.get(name)
+            source = configured.get(name) or _stored_source(con, name, status)
+            if source is not None:
+                outcomes.append(SourceOutcome(source=source, ok=False, error=message[:2000],
+                                              clear_validators=True))
+        con.execute("BEGIN TRANSACTION")
+        upsert_sources(con, outcomes, utcnow())
+        con.execute("COMMIT")
+    except Exception as exc:  # noqa: BLE001 - the warehouse itself may be what failed
+        try:
+            con.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001
+            pass
+        log.error("could not mark the unstored sources as failed either: %s", exc)
 
 
 def _stored_source(con, name: str, status) -> Optional[Source]:
@@ -318,16 +426,23 @@ def ingest(config: Config, source_names: Optional[Iterable[str]] = None,
         known = known_page_urls(con, _page_fetching(sources))
     finally:
         con.close()  # the crawl may take minutes: do not hold the writer's lock meanwhile
-    with tempfile.TemporaryDirectory(prefix="trustwatch-crawl-") as tmp:
-        out_dir = Path(keep_dir) if keep_dir else Path(tmp)
-        jsonl = crawl_sources(config, sources, out_dir, validators=validators,
-                              known_urls=known, progress=progress)
-        if progress is not None:
-            progress({"type": "loading"})
-        con = open_connection(config.db_path, lock_timeout=config.warehouse.lock_timeout)
-        try:
-            report = load_crawl(con, jsonl, run_id=run_id, sources=sources)
-        finally:
-            con.close()
+    try:
+        with tempfile.TemporaryDirectory(prefix="trustwatch-crawl-") as tmp:
+            out_dir = Path(keep_dir) if keep_dir else Path(tmp)
+            jsonl = crawl_sources(config, sources, out_dir, validators=validators,
+                                  known_urls=known, progress=progress)
+            if progress is not None:
+                progress({"type": "loading"})
+            con = open_connection(config.db_path, lock_timeout=config.warehouse.lock_timeout)
+            try:
+                report = load_crawl(con, jsonl, run_id=run_id, sources=sources)
+            finally:
+                con.close()
+    except CrawlNotStored as exc:
+        report = exc.report
+    except OSError as exc:  # the crawl's own files could not be written (a full or read-only disk)
+        message = f"the crawl could not be written ({_describe_os_error(exc)}): nothing was stored"
+        log.error("%s", message)
+        report = _unstored_report([s.name for s in sources], message, run_id)
     report.seconds = time.monotonic() - started
     return report

@@ -77,6 +77,8 @@ class Document(Record):
     content_hash: str
     fetched_at: datetime  # UTC, naive
     story_id: Optional[str] = None  # near-duplicates (syndicated copies) share one
+    #: why the text looks wrongly decoded (mojibake, replacement characters); None when fine
+    text_problem: Optional[str] = None
 
 
 class Party(Record):

@@ -1,8 +1,9 @@
 """Documents, the fetch log and source validators in the warehouse; every load is one bulk statement.
 
 Exactly once: a document whose canonical URL is stored already is *unchanged* (its missing
-text is filled in when a later crawl fetched the page); one whose content hash is stored
-under another URL is a *duplicate* and not stored; anything else is *new*. New documents
+text is filled in when a later crawl fetched the page, and text stored with a decoding
+problem is replaced by a copy without one); one whose content hash is stored under another
+URL is a *duplicate* and not stored; anything else is *new*. New documents
 get a story: that of a stored (or same-batch) near-duplicate by simhash, else their own id.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from trustwatch.textutil import NEAR_DUPLICATE_BITS, bands, hamming, simhash
 DOCUMENT_COLUMNS = (
     "doc_id", "source", "url", "canonical_url", "title", "summary", "author", "text",
     "published", "published_is_fallback", "language", "content_hash", "story_id", "fetched_at",
+    "text_problem",
 )
 _DOC_TYPES = {
     "published": pa.timestamp("us"), "fetched_at": pa.timestamp("us"),
@@ -32,7 +34,7 @@ class SourceCounts:
     new: int = 0
     unchanged: int = 0
     duplicates: int = 0
-    updated: int = 0  # stored before without text; text filled in now
+    updated: int = 0  # stored before without text (or with garbled text); text filled in now
 
 
 @dataclass
@@ -58,6 +60,9 @@ class SourceOutcome:
     error: Optional[str] = None
     #: keep the old validators so the next run fetches the feed again (some pages failed)
     keep_validators: bool = False
+    #: forget the validators: what was fetched was not (completely, or correctly) stored, so
+    #: the next run must fetch it unconditionally
+    clear_validators: bool = False
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -103,8 +108,10 @@ def _story_for(value: Optional[int], doc_id: str, index) -> str:
     return best[1] if best else doc_id
 
 
-def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document]) -> MergeResult:
-    """Store what is new, fill in missing text, count the rest; one transaction."""
+def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document],
+                    transaction: bool = True) -> MergeResult:
+    """Store what is new, fill in missing text, count the rest; one transaction (or, with
+    `transaction=False`, inside the caller's)."""
     result = MergeResult()
     by_url: dict[str, Document] = {}
     for doc in docs:
@@ -113,8 +120,8 @@ def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document]) ->
             by_url[doc.canonical_url] = doc
         else:
             result.by_source[doc.source].unchanged += 1
-            if kept.text is None and doc.text is not None:  # prefer the copy with the full text
-                by_url[doc.canonical_url] = doc
+            if (kept.text is None and doc.text is not None) or (kept.text_problem and not doc.text_problem):
+                by_url[doc.canonical_url] = doc  # prefer the copy with the full, readable text
     batch: list[Document] = []
     seen_hashes: set[str] = set()
     for doc in by_url.values():
@@ -128,14 +135,16 @@ def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document]) ->
 
     rows = [d.model_dump() for d in batch]
     incoming = _table(rows, DOCUMENT_COLUMNS, _DOC_TYPES)
-    con.execute("BEGIN TRANSACTION")
+    if transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         _register(con, "incoming_docs", incoming)
         known = con.execute(
             """
             SELECT i.canonical_url,
                    d.doc_id IS NOT NULL AS url_known,
-                   d.text IS NULL AND i.text IS NOT NULL AS fills_text,
+                   (d.text IS NULL AND i.text IS NOT NULL)
+                     OR (d.text_problem IS NOT NULL AND i.text_problem IS NULL) AS fills_text,
                    h.content_hash IS NOT NULL AS hash_known
             FROM incoming_docs i
             LEFT JOIN documents d ON d.canonical_url = i.canonical_url
@@ -161,9 +170,16 @@ def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document]) ->
             _register(con, "filled_urls", pa.table({"canonical_url": pa.array(fills, pa.string())}))
             con.execute(
                 """
-                UPDATE documents AS d SET text = i.text,
-                       summary = coalesce(d.summary, i.summary),
+                UPDATE documents AS d SET
+                       text = CASE WHEN d.text_problem IS NOT NULL THEN coalesce(i.text, d.text) ELSE i.text END,
+                       title = CASE WHEN d.text_problem IS NOT NULL THEN coalesce(i.title, d.title) ELSE d.title END,
+                       summary = CASE WHEN d.text_problem IS NOT NULL THEN coalesce(i.summary, d.summary)
+                                      ELSE coalesce(d.summary, i.summary) END,
                        author = coalesce(d.author, i.author),
+                       language = CASE WHEN d.text_problem IS NOT NULL THEN coalesce(i.language, d.language)
+                                       ELSE d.language END,
+                       text_problem = CASE WHEN d.text_problem IS NOT NULL THEN i.text_problem
+                                           ELSE d.text_problem END,
                        extractor_version = NULL
                 FROM incoming_docs i
                 WHERE i.canonical_url = d.canonical_url
@@ -192,9 +208,11 @@ def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document]) ->
                 con.unregister("new_prints")
             result.new_doc_ids = [r["doc_id"] for r in fresh]
         con.unregister("incoming_docs")
-        con.execute("COMMIT")
+        if transaction:
+            con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        if transaction:
+            con.execute("ROLLBACK")
         raise
     return result
 
@@ -225,20 +243,22 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, outcomes: Iterable[SourceOutc
     """Record each source and, when its fetch succeeded, the validators for the next one.
 
     Validators change only on a full 200 answer; a 304 keeps them (unless the server sent
-    new ones), a failure keeps them, and a source whose URL changed starts afresh.
+    new ones), a failure keeps them, a source whose URL changed starts afresh, and a source
+    whose crawl was not completely or correctly stored (`clear_validators`) loses them.
     """
     rows = []
     for o in outcomes:
         rows.append({"name": o.source.name, "url": o.source.url, "kind": o.source.kind,
                      "language": o.source.language, "etag": o.etag, "last_modified": o.last_modified,
                      "ok": o.ok, "not_modified": o.not_modified, "keep": o.keep_validators,
+                     "clear": o.clear_validators,
                      "status": o.status, "error": o.error, "fetched_at": fetched_at})
     if not rows:
         return
     cols = ("name", "url", "kind", "language", "etag", "last_modified", "ok", "not_modified",
-            "keep", "status", "error", "fetched_at")
+            "keep", "clear", "status", "error", "fetched_at")
     table = _table(rows, cols, {"ok": pa.bool_(), "not_modified": pa.bool_(), "keep": pa.bool_(),
-                                "status": pa.int32(), "fetched_at": pa.timestamp("us")})
+                                "clear": pa.bool_(), "status": pa.int32(), "fetched_at": pa.timestamp("us")})
     _register(con, "source_outcomes", table)
     try:
         con.execute(
@@ -246,10 +266,12 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, outcomes: Iterable[SourceOutc
             INSERT OR REPLACE INTO sources
                 (name, url, kind, language, etag, last_modified, last_fetched_at, last_status, last_error)
             SELECT i.name, i.url, i.kind, i.language,
-                   CASE WHEN s.url IS DISTINCT FROM i.url THEN CASE WHEN i.ok AND NOT i.keep THEN i.etag END
+                   CASE WHEN i.clear THEN NULL
+                        WHEN s.url IS DISTINCT FROM i.url THEN CASE WHEN i.ok AND NOT i.keep THEN i.etag END
                         WHEN i.ok AND NOT i.not_modified AND NOT i.keep THEN i.etag
                         ELSE coalesce(CASE WHEN i.ok AND NOT i.keep THEN i.etag END, s.etag) END,
-                   CASE WHEN s.url IS DISTINCT FROM i.url THEN CASE WHEN i.ok AND NOT i.keep THEN i.last_modified END
+                   CASE WHEN i.clear THEN NULL
+                        WHEN s.url IS DISTINCT FROM i.url THEN CASE WHEN i.ok AND NOT i.keep THEN i.last_modified END
                         WHEN i.ok AND NOT i.not_modified AND NOT i.keep THEN i.last_modified
                         ELSE coalesce(CASE WHEN i.ok AND NOT i.keep THEN i.last_modified END, s.last_modified) END,
                    i.fetched_at, i.status, i.error
@@ -271,10 +293,10 @@ def stored_validators(con: duckdb.DuckDBPyConnection, sources: Iterable[Source])
 
 
 def known_page_urls(con: duckdb.DuckDBPyConnection, source_names: Iterable[str]) -> list[str]:
-    """Canonical URLs already stored with their full text (their pages need no new fetch)."""
+    """Canonical URLs already stored with their full, readable text (their pages need no new fetch)."""
     names = list(source_names)
     if not names:
         return []
     return [r[0] for r in con.execute(
-        "SELECT canonical_url FROM documents WHERE text IS NOT NULL AND source IN (SELECT unnest(?))",
-        [names]).fetchall()]
+        "SELECT canonical_url FROM documents WHERE text IS NOT NULL AND text_problem IS NULL "
+        "AND source IN (SELECT unnest(?))", [names]).fetchall()]

@@ -127,6 +127,18 @@ class LocalSite:
         body = _LINK_TEXT.sub(lambda m: m.group(1) + local(m.group(2)), body)
         return _LINK_HREF.sub(lambda m: m.group(1) + local(m.group(2)), body)
 
+    def undeclared_feed(self, feed_name: str, encoding: str) -> bytes:
+        from trustwatch.spiders.feeds import decode_feed
+
+        raw = self.rewrite_links((self.corpus / "feeds" / feed_name).read_bytes(), feed_name)
+        text, _enc = decode_feed(raw, {})
+        text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+        if encoding.replace("-", "").lower().startswith("big5"):
+            import opencc
+
+            text = opencc.OpenCC("s2t").convert(text)
+        return text.encode(encoding, errors="xmlcharrefreplace")
+
     def page_bytes(self, page_id: str) -> bytes:
         return self.pages[page_id][0].read_bytes()
 
@@ -153,6 +165,10 @@ class LocalSite:
         if head == "syndicated" and len(parts) >= 2:
             expected = self.pages[parts[1]][1].read_text(encoding="utf-8", errors="replace")
             return self.cacheable(headers, syndicated_copy(self.page_bytes(parts[1]), expected), "text/html")
+        if head == "undeclared-feed" and len(parts) == 3:
+            # a corpus feed re-encoded (GB2312 feeds turned traditional for Big5) without any
+            # declaration: no XML encoding, no HTTP charset
+            return 200, {"Content-Type": "application/xml"}, self.undeclared_feed(parts[1], parts[2])
         if head == "undeclared" and len(parts) >= 3:
             encoding = parts[2]
             html = self.page_bytes(parts[1]).decode("utf-8")
