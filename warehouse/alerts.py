@@ -36,11 +36,24 @@ class Delivery:
     created_at: datetime
 
 
-def incident_states(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
-    """Every incident as a dict of the columns an alert compares and carries, by id."""
-    cur = con.execute(_STATE_SQL)
+def incident_states(con: duckdb.DuckDBPyConnection,
+                    incident_ids: Optional[list[str]] = None) -> dict[str, dict[str, Any]]:
+    """Every incident (or those of `incident_ids`) as a dict of the columns an alert compares and carries."""
+    if incident_ids is None:
+        cur = con.execute(_STATE_SQL)
+    else:
+        cur = con.execute(_STATE_SQL + "WHERE i.incident_id IN (SELECT unnest(?::VARCHAR[]))", [incident_ids])
     names = [d[0] for d in cur.description]
     return {row[0]: dict(zip(names, row)) for row in cur.fetchall()}
+
+
+def storyline_sizes(con: duckdb.DuckDBPyConnection, storyline_ids: list[str]) -> dict[str, int]:
+    """How many incidents each storyline holds."""
+    if not storyline_ids:
+        return {}
+    return dict(con.execute(
+        "SELECT storyline_id, count(*) FROM incidents WHERE storyline_id IN (SELECT unnest(?::VARCHAR[])) "
+        "GROUP BY storyline_id", [storyline_ids]).fetchall())
 
 
 def incident_links(con: duckdb.DuckDBPyConnection, incident_ids: list[str]) -> dict[str, list[str]]:

@@ -14,7 +14,6 @@ import calendar
 import hashlib
 import json
 import logging
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,8 +23,7 @@ from typing import Optional, Sequence
 import duckdb
 import pyarrow as pa
 
-from trustwatch.records import INCIDENT_STATUSES
-from trustwatch.warehouse.actors import GENERIC_WORDS, PROVISIONAL_PREFIX, merge_provisional, party_words
+from trustwatch.warehouse.actors import GENERIC_WORDS, PROVISIONAL_PREFIX, party_words
 from trustwatch.warehouse.events import KEY_ROLE
 
 log = logging.getLogger(__name__)
@@ -63,6 +61,9 @@ class IncidentReport:
     storylines: int = 0
     disputed: int = 0
     seconds: float = 0.0
+    mode: str = "full"           # "full" (every incident regrouped) or "incremental"
+    written: int = 0             # incidents (re)written
+    removed: int = 0             # incidents deleted and not replaced
 
 
 @dataclass
@@ -174,15 +175,6 @@ def amounts_compatible(a: Optional[tuple[float, str]], b: Optional[tuple[float, 
 
 # --- grouping ----------------------------------------------------------------------------
 
-_EVENT_QUERY = """
-SELECT e.event_id, e.doc_id, e.type, e.status, e.actor_id, e.actor_text, e.target_id,
-       e.target_text, e.amount_value, e.amount_currency, e.amount_text, e.event_date,
-       e.date_precision, e.start_char, e.confidence, d.published, d.source
-FROM events e LEFT JOIN documents d ON d.doc_id = e.doc_id
-WHERE e.status IN (SELECT unnest(?::VARCHAR[]))
-"""
-
-
 class _Cluster:
     __slots__ = ("members", "lo", "hi", "others", "amounts")
 
@@ -195,7 +187,8 @@ class _Cluster:
 
 
 def group_events(cols: dict[str, list], window_days: int) -> list[list[int]]:
-    """Indices of the events of each incident. `cols` holds the columns of `_EVENT_QUERY`."""
+    """Indices of the events of each incident. `cols` holds the event columns
+    of `incident_update.EVENT_COLUMNS_SQL`, by name."""
     n = len(cols["event_id"])
     types, statuses = cols["type"], cols["status"]
     lo_day: list[Optional[int]] = [None] * n
@@ -432,21 +425,7 @@ def _unique_ids(incidents: list[Incident], cols: dict[str, list], groups: list[l
         seen.add(inc.incident_id)
 
 
-# --- the whole rebuild ---------------------------------------------------------------------
-
-def compute_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14) -> tuple[list[Incident], int]:
-    """Incidents from every asserted or planned event in the warehouse (nothing is written)."""
-    table = con.sql(_EVENT_QUERY, params=[list(INCIDENT_STATUSES)]).to_arrow_table()
-    cols = {name: table.column(name).to_pylist() for name in table.column_names}
-    mapping = merge_provisional(set(cols["actor_id"]) | set(cols["target_id"]))
-    if mapping:
-        for name in ("actor_id", "target_id"):
-            cols[name] = [mapping.get(v, v) for v in cols[name]]
-    groups = group_events(cols, window_days)
-    incidents = [compose_incident(cols, g) for g in groups]
-    _unique_ids(incidents, cols, groups)
-    return incidents, table.num_rows
-
+# --- rows ----------------------------------------------------------------------------------
 
 _INCIDENT_SCHEMA = pa.schema([
     ("incident_id", pa.string()), ("type", pa.string()), ("status", pa.string()),
@@ -472,60 +451,16 @@ def _incidents_table(incidents: list[Incident]) -> pa.Table:
 
 
 def build_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
-                    storyline_window_days: int = 60, hooks: Sequence = ()) -> IncidentReport:
-    """Rebuild `incidents`, `incident_events` and `storylines` from `events`, in one transaction.
+                    storyline_window_days: int = 60, hooks: Sequence = (), *, full: bool = False) -> IncidentReport:
+    """Bring `incidents`, `incident_events` and `storylines` up to date with `events`, in one transaction.
 
-    Each hook's `before_rebuild(con)` and `after_rebuild(con)` run inside that transaction,
-    before the old rows are deleted and after the new ones are written (the alert outbox).
+    Only the blocks of new, changed or removed events are regrouped (the rows equal a full
+    rebuild's); `full=True` regroups everything, as after a change of grouping rules. Each
+    hook's `before_rebuild(con)` and `after_rebuild(con)` run inside that transaction, before
+    the old rows are deleted and after the new ones are written (the alert outbox); a hook with
+    `scoped = True` is given `incident_ids=`, the incidents that may change (None: all).
     """
-    from trustwatch.warehouse.storylines import link_storylines, storylines_table
+    from trustwatch.warehouse.incident_update import rebuild_incidents, update_incidents
 
-    started = time.perf_counter()
-    incidents, n_events = compute_incidents(con, window_days)
-    kinds = dict(con.execute("SELECT actor_id, kind FROM actors WHERE kind IS NOT NULL").fetchall())
-    storylines = link_storylines(incidents, storyline_window_days, actor_kinds=kinds)
-    inc_table = _incidents_table(incidents)
-    links = pa.table({
-        "incident_id": pa.array([inc.incident_id for inc in incidents for _ in inc.event_ids], pa.string()),
-        "event_id": pa.array([e for inc in incidents for e in inc.event_ids], pa.string()),
-    })
-    story_table = storylines_table(storylines)
-    columns = [n for n in _INCIDENT_SCHEMA.names if n != "headline_event"]
-    names = ", ".join(columns)
-    selected = ", ".join(f"n.{c}" for c in columns)
-    con.complete()  # a caller's unread result would block register()
-    con.register("_new_incidents", inc_table)
-    con.register("_new_incident_events", links)
-    con.register("_new_storylines", story_table)
-    try:
-        con.execute("BEGIN TRANSACTION").fetchall()
-        try:
-            for hook in hooks:
-                hook.before_rebuild(con)
-            con.execute("DELETE FROM incident_events").fetchall()
-            con.execute("DELETE FROM incidents").fetchall()
-            con.execute("DELETE FROM storylines").fetchall()
-            # the headline sentence joined here (not carried through Python), and rows written
-            # in timeline order, so that date filters skip whole row groups
-            con.execute(f"INSERT INTO incidents ({names}, headline) SELECT {selected}, e.sentence "
-                        "FROM _new_incidents n LEFT JOIN events e ON e.event_id = n.headline_event "
-                        "ORDER BY n.sort_date NULLS LAST, n.incident_id").fetchall()
-            con.execute("INSERT INTO incident_events (incident_id, event_id) "
-                        "SELECT incident_id, event_id FROM _new_incident_events").fetchall()
-            story_cols = ", ".join(story_table.column_names)
-            con.execute(f"INSERT INTO storylines ({story_cols}) SELECT {story_cols} FROM _new_storylines").fetchall()
-            for hook in hooks:
-                hook.after_rebuild(con)
-            con.execute("COMMIT").fetchall()
-        except BaseException:
-            con.execute("ROLLBACK").fetchall()
-            raise
-    finally:
-        for name in ("_new_incidents", "_new_incident_events", "_new_storylines"):
-            con.unregister(name)
-    report = IncidentReport(events=n_events, incidents=len(incidents), storylines=len(storylines),
-                            disputed=sum(1 for i in incidents if i.amount_disputed or i.date_disputed),
-                            seconds=time.perf_counter() - started)
-    log.info("built %d incidents and %d storylines from %d events in %.2fs",
-             report.incidents, report.storylines, report.events, report.seconds)
-    return report
+    build = rebuild_incidents if full else update_incidents
+    return build(con, window_days, storyline_window_days, hooks)

@@ -2,8 +2,9 @@
 
 Documents whose `extractor_version` is missing or older than the running extractor are read
 in batches; each batch's events replace the old ones in one transaction. Incidents and
-storylines are then rebuilt from all events, so a run interrupted between a load and the
-rebuild is put right by the next run, and two runs in a row leave identical tables.
+storylines are then brought up to date with every event not grouped yet (or changed since),
+so a run interrupted between a load and the update is put right by the next run, and two runs
+in a row leave identical tables.
 """
 from __future__ import annotations
 
@@ -75,6 +76,19 @@ def _default_extractor(config: Config) -> tuple[str, Extractor]:
     return EXTRACTOR_VERSION, run
 
 
+def update_incidents(config: Config, con: duckdb.DuckDBPyConnection, *,
+                     full: bool = False) -> tuple[IncidentReport, int]:
+    """Group new and changed events into incidents (all of them when `full`), writing the alerts
+    of the configured watches in the same transaction. Returns the report and the alerts written."""
+    hooks = []
+    if config.watches:
+        from trustwatch.alerts.outbox import AlertOutbox
+        hooks.append(AlertOutbox(config.watches))
+    report = build_incidents(con, window_days=config.incidents.window_days,
+                             storyline_window_days=config.incidents.storyline_window_days, hooks=hooks, full=full)
+    return report, sum(h.written for h in hooks)
+
+
 def process(config: Config, con: Optional[duckdb.DuckDBPyConnection] = None, limit: Optional[int] = None,
             *, load_batch: int = DEFAULT_LOAD_BATCH, extractor: Optional[tuple[str, Extractor]] = None,
             progress: Optional[Callable[[ProcessReport], None]] = None) -> ProcessReport:
@@ -126,14 +140,7 @@ def process(config: Config, con: Optional[duckdb.DuckDBPyConnection] = None, lim
             report.batches += 1
             if progress:
                 progress(report)
-        hooks = []
-        if config.watches:  # alerts are written in the rebuild's transaction
-            from trustwatch.alerts.outbox import AlertOutbox
-            hooks.append(AlertOutbox(config.watches))
-        report.incidents = build_incidents(con, window_days=config.incidents.window_days,
-                                           storyline_window_days=config.incidents.storyline_window_days,
-                                           hooks=hooks)
-        report.alerts = sum(h.written for h in hooks)
+        report.incidents, report.alerts = update_incidents(config, con)
         report.seconds = time.perf_counter() - started
         log.info("processed %d documents, %d events; %d incidents", report.documents, report.events,
                  report.incidents.incidents)

@@ -19,7 +19,7 @@ import duckdb
 
 from trustwatch.alerts.watches import Watch
 from trustwatch.records import utcnow
-from trustwatch.warehouse.alerts import incident_links, incident_states, insert_alerts
+from trustwatch.warehouse.alerts import incident_links, incident_states, insert_alerts, storyline_sizes
 
 log = logging.getLogger(__name__)
 
@@ -131,17 +131,18 @@ class AlertOutbox:
         self.before: dict[str, dict[str, Any]] = {}
         self.written = 0
 
-    def before_rebuild(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.before = incident_states(con) if self.watches else {}
+    #: `build_incidents` names the incidents that may change (`incident_ids`, None: all of them)
+    scoped = True
 
-    def after_rebuild(self, con: duckdb.DuckDBPyConnection) -> None:
+    def before_rebuild(self, con: duckdb.DuckDBPyConnection, incident_ids: Optional[list[str]] = None) -> None:
+        self.before = incident_states(con, incident_ids) if self.watches else {}
+
+    def after_rebuild(self, con: duckdb.DuckDBPyConnection, incident_ids: Optional[list[str]] = None) -> None:
         if not self.watches:
             return
-        after = incident_states(con)
-        story_sizes: dict[str, int] = {}
-        for inc in after.values():
-            if inc.get("storyline_id"):
-                story_sizes[inc["storyline_id"]] = story_sizes.get(inc["storyline_id"], 0) + 1
+        after = incident_states(con, incident_ids)
+        story_sizes = storyline_sizes(con, sorted({inc["storyline_id"] for inc in after.values()
+                                                   if inc.get("storyline_id")}))
         now = utcnow()
         pending: list[tuple[Watch, dict, list[str]]] = []
         for watch in self.watches:

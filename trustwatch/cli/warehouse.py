@@ -89,6 +89,22 @@ def _period(since: Optional[str], until: Optional[str]) -> tuple[Optional[str], 
         fail(str(exc), code=2)
 
 
+@app.command("rebuild-incidents")
+def rebuild_incidents_command() -> None:
+    """Regroup every event into incidents and storylines (after changing grouping settings or rules)."""
+    from trustwatch.warehouse.db import WarehouseError, WarehouseLocked, connect
+    from trustwatch.warehouse.process import update_incidents
+
+    config = state.config()
+    try:
+        with connect(config.db_path, lock_timeout=config.warehouse.lock_timeout) as con:
+            report, alerts = update_incidents(config, con, full=True)
+    except (WarehouseError, WarehouseLocked) as exc:
+        fail(str(exc))
+    typer.echo(f"{report.incidents} incidents from {report.events} events, {report.storylines} storylines, "
+               f"{report.disputed} with disputed facts, {alerts} new alerts ({report.seconds:.1f}s)")
+
+
 def _read_only():
     from trustwatch.warehouse.db import WarehouseError, WarehouseLocked, open_connection
 
