@@ -30,6 +30,10 @@ _CJK_CHAR_RX = re.compile(f"[{_HAN}\u3000-\u303f\uff00-\uffef]")
 _QUOTED_RX = re.compile(r"[“「『\"](?P<name>[^“”「」『』\"\n]{2,20})[”」』\"]")
 _QUOTED_KIND_RX = re.compile(r"(?:[“「『][^“”「」『』\n]{1,20}[”」』])*(?:等[^，。；“”]{0,8}?)?"
                              r"(?:App|APP|app|账号|帐号|店铺|小程序|平台|网店|直播间|公众号|应用)")
+#: a quoted name right after its kind: 網購平台「快易買」, 主播“大鹏哥”, 账号“科技老炮儿”
+_QUOTED_KIND_BEFORE_RX = re.compile(r"(?:平台|店铺|网店|账号|帐号|商家|品牌|公司|应用|App|APP|小程序|公众号|博主|主播|网红|达人|UP主)$")
+#: a Weibo-style @account: @淘宝, @阿珂的小铺
+_AT_RX = re.compile(r"@(?P<name>[^\s@#:：，,。！？!?；;、（）()“”\"]{2,20})")
 _QUOTED_NAME_TAIL = re.compile(r"(?:店|旗舰店|专营店|公司|工作室|传媒|App|APP)$")
 
 #: a role word right after these is a pronoun phrase (该主播, 这名博主), not a name's introduction
@@ -176,9 +180,22 @@ def quoted_mentions(text: str) -> list[Mention]:
         name = m.group("name").strip()
         if not name or any(ch in name for ch in "，。！？；："):
             continue
-        if _QUOTED_KIND_RX.match(text, m.end()) or _QUOTED_NAME_TAIL.search(name):
+        if _QUOTED_KIND_RX.match(text, m.end()) or _QUOTED_NAME_TAIL.search(name) \
+                or _QUOTED_KIND_BEFORE_RX.search(text[max(0, m.start() - 4):m.start()]):
             s = m.start("name")
             out.append(Mention(s, s + len(name), name, _lookup_id(name), "org"))
+    return out
+
+
+def at_mentions(text: str) -> list[Mention]:
+    """@accounts in posts: a party (its gazetteer id when known, e.g. @淘宝)."""
+    out = []
+    gaz = _gazetteer()
+    for m in _AT_RX.finditer(text):
+        s, e = m.span("name")
+        actor = gaz.lookup(m.group("name"))
+        out.append(Mention(s, e, m.group("name"), actor.id if actor else None,
+                           actor.kind if actor else "org"))
     return out
 
 
@@ -333,7 +350,8 @@ def find_mentions(text: str, *, ruler_spans: Iterable[Mention] = (),
     segs = segments(text)
     cands = list(ruler_spans) + gazetteer_mentions(text) + body_mentions(text, segs, lex) \
         + person_mentions(text, segs, lex) + company_mentions(text, segs, lex) \
-        + quoted_mentions(text) + latin_mentions(text, lex) + anonymised_people(text, lex)
+        + quoted_mentions(text) + latin_mentions(text, lex) + anonymised_people(text, lex) \
+        + at_mentions(text)
     anchors = frozenset(b.text for b in lex.bodies)
     return _bracket_ids(text, _resolve(_inherit_ids(cands, anchors)))
 

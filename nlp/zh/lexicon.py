@@ -89,6 +89,7 @@ class ZhLexicon:
     anon_rx: Optional[re.Pattern] = None
     latin_not_names: frozenset[str] = frozenset()
     notice_party_words: tuple[str, ...] = ()
+    first_person: tuple[str, ...] = ()
     issuer_words: tuple[str, ...] = ()
     back_reference: Optional[re.Pattern] = None
     owner_after: Optional[re.Pattern] = None
@@ -174,7 +175,7 @@ def load_lexicon() -> ZhLexicon:
             source_before=tuple(cues["source_before"]),
             source_after=tuple(re.compile(p) for p in cues["source_after"]),
             pronouns=frozenset(cues["pronouns"]) | frozenset(cues.get("notice_party_words", ()))
-            | frozenset(cues.get("issuer_words", ())),
+            | frozenset(cues.get("issuer_words", ())) | frozenset(cues.get("first_person", ())),
             non_names=frozenset(cues["non_names"]),
             np_lead=re.compile(cues["np_lead"]),
             np_stop=re.compile(cues["np_stop"]),
@@ -195,6 +196,7 @@ def load_lexicon() -> ZhLexicon:
             anon_rx=re.compile(f"(?<!某)(?:{_alt(ents['surnames'])})某{{1,2}}"),
             latin_not_names=frozenset(ents["latin_not_names"]),
             notice_party_words=tuple(cues.get("notice_party_words", ())),
+            first_person=tuple(cues.get("first_person", ())),
             issuer_words=tuple(cues.get("issuer_words", ())),
             owner_after=_rx(cues.get("owner_after"), "nlp/data/zh/cues.yaml: owner_after"),
             back_reference=_rx(cues.get("back_reference"), "nlp/data/zh/cues.yaml: back_reference"),

@@ -75,6 +75,7 @@ class RoleFinder:
         self.modifiers = [m for m in mentions if m not in self.sources and self._is_modifier(m)]
         self.notice_party = self._find_notice_party()
         self.issuer = self._find_issuer()
+        self.author = self._find_author()
 
     # ---------------------------------------------------------------- document-level parties
     def _find_notice_party(self) -> Optional[Mention]:
@@ -84,6 +85,14 @@ class RoleFinder:
                 hit = next((p for p in self.parties if p.start == m.end() and not p.authority), None)
                 if hit is not None:
                     return hit
+        return None
+
+    def _find_author(self) -> Optional[Mention]:
+        """The @account a post opens with (a line starting @淘宝：…)."""
+        for m in self.parties:
+            line_start = self.text.rfind("\n", 0, m.start) + 1
+            if self.text[line_start:m.start].strip() in ("@", "【@"):
+                return m
         return None
 
     def _find_issuer(self) -> Optional[Mention]:
@@ -218,6 +227,9 @@ class RoleFinder:
                      if self.text.startswith(p, pos)), "")
         if word in self.lex.notice_party_words:
             m = self.notice_party
+            return _party(m) if m is not None and not _same_party(m, exclude) else None
+        if word in self.lex.first_person:
+            m = self.author
             return _party(m) if m is not None and not _same_party(m, exclude) else None
         if word in self.lex.issuer_words:
             m = self.issuer
