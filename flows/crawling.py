@@ -78,6 +78,11 @@ def staging_dir(db_path: str | Path, run_id: str) -> Path:
     return spool_dir_for(db_path) / "staging" / run_id
 
 
+def host_locks_dir(db_path: str | Path, run_id: str) -> Path:
+    """The per-host lock files that give all of a run's crawl processes one budget per host."""
+    return staging_dir(db_path, run_id) / "hosts"
+
+
 def ready_dir(db_path: str | Path, run_id: str) -> Path:
     return spool_dir_for(db_path) / "crawl" / run_id
 
@@ -150,6 +155,8 @@ def _crawl(config_json, source, db_path, run_id, attempt, timeout, crawl_ref, wo
     env = dict(os.environ)
     # stand-in stages named by module path must be importable from the child as from us
     env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), *filter(None, [env.get("PYTHONPATH")])])
+    # every source of the run shares one politeness budget per host (lock files in this folder)
+    env["TRUSTWATCH_HOST_LOCKS"] = str(host_locks_dir(db_path, run_id))
     started = time.monotonic()
     with open(work / STDERR_FILE, "wb") as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err, env=env,

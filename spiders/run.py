@@ -21,7 +21,7 @@ def run(job: dict, out: Path) -> int:
     from trustwatch.spiders.settings import scrapy_settings
 
     crawl = CrawlSettings.model_validate(job.get("crawl") or {})
-    settings = scrapy_settings(crawl, str(out))
+    settings = scrapy_settings(crawl, str(out), host_locks=job.get("host_locks"))
     if job.get("log_level"):
         settings["LOG_LEVEL"] = job["log_level"]
     recorder = CrawlRecorder(out)

@@ -3,11 +3,12 @@
 Politeness is the default: robots.txt (for pages), one request at a time per host with
 AutoThrottle, a delay between requests, timeouts, a response size cap and a redirect cap.
 Only http and https URLs are fetched, and links to local-network hosts only from sources on one.
+Per-host concurrency and delay hold across every crawler and crawl process of a run.
 Our own settings (`TRUSTWATCH_*`) reach the middlewares through `from_crawler`.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from trustwatch.config import CrawlSettings
 
@@ -15,7 +16,9 @@ from trustwatch.config import CrawlSettings
 MAX_RETRY_AFTER = 300.0
 
 
-def scrapy_settings(crawl: CrawlSettings, output: str) -> dict[str, Any]:
+def scrapy_settings(crawl: CrawlSettings, output: str, host_locks: Optional[str] = None) -> dict[str, Any]:
+    """Scrapy's settings for one crawl; `host_locks` is the folder whose lock files give every
+    crawl of the run one budget per host (see `trustwatch.spiders.hostbudget`)."""
     per_host = crawl.concurrent_requests_per_host
     return {
         "BOT_NAME": "trustwatch",
@@ -50,6 +53,7 @@ def scrapy_settings(crawl: CrawlSettings, output: str) -> dict[str, Any]:
             "trustwatch.spiders.robots.PolitenessRobotsMiddleware": 100,
             "trustwatch.spiders.middlewares.RetryAfterMiddleware": 550,
             "trustwatch.spiders.middlewares.ConditionalGetMiddleware": 560,
+            "trustwatch.spiders.hostbudget.HostBudgetMiddleware": 870,
             "trustwatch.spiders.middlewares.FetchLogMiddleware": 880,
         },
         "ITEM_PIPELINES": {
@@ -62,4 +66,5 @@ def scrapy_settings(crawl: CrawlSettings, output: str) -> dict[str, Any]:
         "TRUSTWATCH_SOURCE_TIMEOUT": crawl.source_timeout,
         "TRUSTWATCH_MAX_ENTRIES": crawl.max_entries_per_feed,
         "TRUSTWATCH_ALLOW_PRIVATE_LINKS": crawl.allow_private_links,
+        "TRUSTWATCH_HOST_LOCKS": host_locks,
     }

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: called with each JSONL line's dict as the crawl writes it (e.g. to drive a progress bar)
 ProgressCallback = Callable[[dict], None]
+#: the folder of per-host lock files shared by every crawl of one run
+HOST_LOCKS_ENV = "TRUSTWATCH_HOST_LOCKS"
 
 
 @dataclass
@@ -129,7 +131,8 @@ def crawl_sources(config: Config, sources: Iterable[Source], out_dir: str | Path
                   validators: Optional[dict[str, dict]] = None,
                   known_urls: Optional[Iterable[str]] = None,
                   progress: Optional[ProgressCallback] = None,
-                  timeout: Optional[float] = None) -> Path:
+                  timeout: Optional[float] = None,
+                  host_locks: Optional[str | Path] = None) -> Path:
     """Run one Scrapy subprocess over `sources`; returns the JSONL file it wrote.
 
     Without `validators`/`known_urls`, they are read from the warehouse if it can be read
@@ -144,6 +147,9 @@ def crawl_sources(config: Config, sources: Iterable[Source], out_dir: str | Path
     job_path = out_dir / f"crawl-{stamp}.job.json"
     log_path = out_dir / f"crawl-{stamp}.log"
     job = crawl_job(config, sources, validators=validators, known_urls=known_urls)
+    # one budget per host for everything crawled in this run (a run crawling sources in several
+    # processes names one folder for all of them in TRUSTWATCH_HOST_LOCKS)
+    job["host_locks"] = host_locks or os.environ.get(HOST_LOCKS_ENV) or str(out_dir / f"crawl-{stamp}.hosts")
     job_path.write_text(json.dumps(job), encoding="utf-8")
     out.touch()
     if not sources:
