@@ -25,6 +25,7 @@ import pyarrow as pa
 from trustwatch.records import INCIDENT_STATUSES
 from trustwatch.warehouse.actors import merge_provisional
 from trustwatch.warehouse.events import KEY_ROLE
+from trustwatch.warehouse.storyline_update import relink
 from trustwatch.warehouse.incidents import (
     Incident,
     IncidentReport,
@@ -197,7 +198,7 @@ def update_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
     for inc, gid in zip(incidents, new_ids):
         inc.incident_id = gid
 
-    updates, storylines, old_storylines = _relink(con, deleted, incidents, storyline_window_days)
+    updates, storylines, old_storylines = relink(con, deleted, incidents, storyline_window_days, _actor_kinds(con))
     _write(con, hooks, deleted, incidents, cols, new_groups, updates=updates, storylines=storylines,
            delete_storylines=old_storylines, mapping=mapping, settings=settings,
            scope=sorted(deleted | {i.incident_id for i in incidents} | {u[0] for u in updates}))
@@ -260,54 +261,6 @@ def _group_ids(cols: dict[str, list], groups: list[list[int]]) -> list[str]:
 
 def _actor_kinds(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT actor_id, kind FROM actors WHERE kind IS NOT NULL").fetchall())
-
-
-def _relink(con, deleted: set[str], incidents: list[Incident], window_days: int):
-    """Storylines of the incidents sharing a party with a changed one: (moves, rows, old ids)."""
-    from trustwatch.warehouse.storylines import ACTOR_LINK_TYPES, link_storylines, linking_parties
-
-    kinds = _actor_kinds(con)
-    parties = {p for inc in incidents for p in linking_parties(inc, kinds)}
-    if deleted:
-        for inc in _stored_incidents(con, "incident_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(deleted)]):
-            parties.update(linking_parties(inc, kinds))
-    if not parties and not deleted:
-        return [], [], set()
-    party_list, link_types = sorted(parties), sorted(ACTOR_LINK_TYPES)
-    touching = ("(list_contains(?::VARCHAR[], key_party) OR "
-                "(list_contains(?::VARCHAR[], type) AND list_contains(?::VARCHAR[], actor_id)))")
-    old_storylines = {r[0] for r in con.execute(
-        f"SELECT DISTINCT storyline_id FROM incidents WHERE storyline_id IS NOT NULL AND {touching}",
-        [party_list, link_types, party_list]).fetchall()}
-    old_storylines |= {r[0] for r in con.execute(
-        "SELECT DISTINCT storyline_id FROM incidents WHERE storyline_id IS NOT NULL "
-        "AND incident_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(deleted)]).fetchall()}
-    kept = _stored_incidents(
-        con, f"NOT list_contains(?::VARCHAR[], incident_id) AND ({touching} OR "
-             "list_contains(?::VARCHAR[], storyline_id))",
-        [sorted(deleted), party_list, link_types, party_list, sorted(old_storylines)])
-    before = {inc.incident_id: (inc.storyline_id, inc.storyline_seq) for inc in kept}
-    rows = link_storylines(kept + incidents, window_days, actor_kinds=kinds)
-    moves = [(inc.incident_id, inc.storyline_id, inc.storyline_seq) for inc in kept
-             if before[inc.incident_id] != (inc.storyline_id, inc.storyline_seq)]
-    return moves, rows, old_storylines
-
-
-def _stored_incidents(con, where: str, params: list) -> list[Incident]:
-    """The stored incidents matching `where`, with the fields storylines are linked on."""
-    rows = con.execute(
-        "SELECT incident_id, type, key_party, actor_id, actor_text, target_id, target_text, date_start, "
-        f"first_seen, storyline_id, storyline_seq FROM incidents WHERE {where}", params).fetchall()
-    out = []
-    for r in rows:
-        inc = Incident(incident_id=r[0], type=r[1], status="", key_party=r[2], actor_id=r[3], actor_text=r[4],
-                       target_id=r[5], target_text=r[6], amount_value=None, amount_currency=None,
-                       amount_text=None, event_date=None, date_precision=None, date_start=r[7], date_end=None,
-                       first_seen=r[8], last_seen=None, n_documents=0, n_sources=0, sources=[],
-                       headline_event=None, amount_disputed=False, date_disputed=False, disagreements=None,
-                       storyline_id=r[9], storyline_seq=r[10])
-        out.append(inc)
-    return out
 
 
 def _report(con, started: float, written: int, removed: int = 0) -> IncidentReport:
