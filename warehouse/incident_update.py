@@ -2,9 +2,10 @@
 
 Grouping is local to a block, the events of one type sharing one canonical key party: an
 event can join only incidents of its own block, and incident ids collide only within it. An
-update therefore finds the events that are new, changed (their fingerprint, a hash of every
-input of grouping, differs from the one stored when they were grouped) or gone, regroups just
-their blocks, and rewrites only the incidents whose events differ. Storylines are relinked
+update therefore finds, among the documents whose events were loaded since the last update
+(`incident_pending_docs`, written by `events.load_events`), the events that are new, changed
+(their fingerprint, a hash of every input of grouping, differs from the one stored when they
+were grouped) or gone, regroups just their blocks, and rewrites only the incidents whose events differ. Storylines are relinked
 over the incidents that share a party with a changed incident, together with the whole old
 storylines of those, which is a closed set, so the result equals a full rebuild. When the
 grouping settings (windows, rules, actor kinds) changed, the update is a full rebuild.
@@ -22,9 +23,8 @@ from typing import Iterable, Optional, Sequence
 import duckdb
 import pyarrow as pa
 
-from trustwatch.records import INCIDENT_STATUSES
+from trustwatch.records import INCIDENT_STATUSES, KEY_ROLE
 from trustwatch.warehouse.actors import merge_provisional
-from trustwatch.warehouse.events import KEY_ROLE
 from trustwatch.warehouse.storyline_update import relink
 from trustwatch.warehouse.incidents import (
     Incident,
@@ -98,7 +98,7 @@ def rebuild_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
     kinds = _actor_kinds(con)
     storylines = link_storylines(incidents, storyline_window_days, actor_kinds=kinds)
     settings = _settings(con, window_days, storyline_window_days)
-    _write(con, hooks, None, incidents, cols, groups, updates=[], storylines=storylines,
+    _write(con, hooks, None, incidents, cols, groups, updates=None, storylines=storylines,
            delete_storylines=None, mapping=mapping, settings=settings)
     report = IncidentReport(events=table.num_rows, incidents=len(incidents), storylines=len(storylines),
                             disputed=sum(1 for i in incidents if i.amount_disputed or i.date_disputed),
@@ -118,18 +118,29 @@ def update_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
     if _stored_settings(con) != settings:
         return rebuild_incidents(con, window_days, storyline_window_days, hooks)
     statuses = list(INCIDENT_STATUSES)
-    # events new or changed since they were grouped, and grouped events now changed or gone
-    diff = con.execute(
-        f"WITH cur AS (SELECT e.event_id, e.type, e.actor_id, e.target_id, e.doc_id, {FINGERPRINT_SQL} AS fp "
-        "  FROM events e LEFT JOIN documents d ON d.doc_id = e.doc_id "
-        "  WHERE e.status IN (SELECT unnest(?::VARCHAR[]))) "
-        "SELECT cur.event_id, cur.type, cur.actor_id, cur.target_id, cur.doc_id, ie.incident_id "
-        "FROM cur FULL OUTER JOIN incident_events ie ON ie.event_id = cur.event_id "
-        "WHERE ie.fingerprint IS DISTINCT FROM cur.fp", [statuses]).fetchall()
+    phases = [("start", time.perf_counter())]
+    # the documents whose events were loaded since the last update: their events new or changed
+    # since they were grouped, and their grouped events now changed or gone
+    pending = [r[0] for r in con.execute("SELECT doc_id FROM incident_pending_docs").fetchall()]
+    con.complete()
+    con.register("_update_docs", pa.table({"doc_id": pa.array(pending, pa.string())}))
+    try:
+        diff = con.execute(
+            f"WITH cur AS (SELECT e.event_id, e.type, e.actor_id, e.target_id, e.doc_id, {FINGERPRINT_SQL} AS fp "
+            "  FROM events e LEFT JOIN documents d ON d.doc_id = e.doc_id "
+            "  WHERE e.status IN (SELECT unnest(?::VARCHAR[])) AND e.doc_id IN (SELECT doc_id FROM _update_docs)), "
+            "old AS (SELECT * FROM incident_events WHERE doc_id IN (SELECT doc_id FROM _update_docs)) "
+            "SELECT cur.event_id, cur.type, cur.actor_id, cur.target_id, cur.doc_id, old.incident_id "
+            "FROM cur FULL OUTER JOIN old ON old.event_id = cur.event_id "
+            "WHERE old.fingerprint IS DISTINCT FROM cur.fp", [statuses]).fetchall()
+    finally:
+        con.unregister("_update_docs")
+    phases.append(("diff", time.perf_counter()))
     raw_ids = {r[0] for r in con.execute(
         "SELECT DISTINCT id FROM (SELECT actor_id AS id, status FROM events UNION ALL "
         "SELECT target_id, status FROM events) WHERE id IS NOT NULL "
         "AND status IN (SELECT unnest(?::VARCHAR[]))", [statuses]).fetchall()}
+    phases.append(("ids", time.perf_counter()))
     mapping = merge_provisional(raw_ids)
     old_mapping = dict(con.execute("SELECT raw_id, canonical_id FROM incident_party_map").fetchall())
     remapped = sorted(r for r in set(mapping) | set(old_mapping) if mapping.get(r, r) != old_mapping.get(r, r))
@@ -140,6 +151,9 @@ def update_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
             "WHERE e.status IN (SELECT unnest(?::VARCHAR[])) AND (list_contains(?::VARCHAR[], e.actor_id) "
             "OR list_contains(?::VARCHAR[], e.target_id))", [statuses, remapped, remapped]).fetchall()
     if not diff:
+        if pending:
+            con.execute("DELETE FROM incident_pending_docs WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
+                        [pending]).fetchall()
         return _report(con, started, written=0)
 
     canon = lambda r: mapping.get(r, r)  # noqa: E731
@@ -168,11 +182,14 @@ def update_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
             else:  # an old key party may since have merged into a shorter one
                 blocks.add((type_, canon(key)))
 
+    phases.append(("blocks", time.perf_counter()))
     cols = _block_events(con, blocks, families, raw_ids, mapping, statuses)
     _canonical(cols, mapping)
+    phases.append(("load", time.perf_counter()))
     groups = group_events(cols, window_days)
     ids = _group_ids(cols, groups)
 
+    phases.append(("group", time.perf_counter()))
     old_of = cols["old_incident"]
     old_ids = {i for i in old_of if i is not None} | touched
     members_now: dict[str, int] = defaultdict(int)
@@ -198,13 +215,20 @@ def update_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
     for inc, gid in zip(incidents, new_ids):
         inc.incident_id = gid
 
+    phases.append(("compose", time.perf_counter()))
     updates, storylines, old_storylines = relink(con, deleted, incidents, storyline_window_days, _actor_kinds(con))
+    phases.append(("storylines", time.perf_counter()))
     _write(con, hooks, deleted, incidents, cols, new_groups, updates=updates, storylines=storylines,
-           delete_storylines=old_storylines, mapping=mapping, settings=settings,
-           scope=sorted(deleted | {i.incident_id for i in incidents} | {u[0] for u in updates}))
+           delete_storylines=old_storylines, mapping=mapping, settings=settings, pending=pending,
+           scope=sorted(deleted | {i.incident_id for i in incidents}
+                        | set(updates.column("incident_id").to_pylist() if updates is not None else ())))
+    phases.append(("write", time.perf_counter()))
     report = _report(con, started, written=len(incidents), removed=len(deleted - {i.incident_id for i in incidents}))
+    log.debug("incident update phases: %s", ", ".join(
+        f"{name} {end - prev:.2f}s" for (_, prev), (name, end) in zip(phases, phases[1:])))
     log.info("updated incidents from %d changed events: %d written, %d removed, %d storyline moves in %.2fs",
-             len(dirty), report.written, report.removed, len(updates), report.seconds)
+             len(dirty), report.written, report.removed, updates.num_rows if updates is not None else 0,
+             report.seconds)
     return report
 
 
@@ -284,9 +308,9 @@ def _call(hook, name: str, con, scope: Optional[list[str]]) -> None:
 
 
 def _write(con, hooks: Sequence, deleted: Optional[Iterable[str]], incidents: list[Incident],
-           cols: dict[str, list], groups: list[list[int]], *, updates: list[tuple], storylines: list[dict],
+           cols: dict[str, list], groups: list[list[int]], *, updates: Optional[pa.Table], storylines: list[dict],
            delete_storylines: Optional[set[str]], mapping: dict[str, str], settings: str,
-           scope: Optional[list[str]] = None) -> None:
+           pending: Optional[list[str]] = None, scope: Optional[list[str]] = None) -> None:
     """One transaction: hooks before, old rows out (all when `deleted` is None), new rows in, hooks after."""
     from trustwatch.warehouse.storylines import storylines_table
 
@@ -298,19 +322,20 @@ def _write(con, hooks: Sequence, deleted: Optional[Iterable[str]], incidents: li
         "doc_id": pa.array([cols["doc_id"][i] for g in groups for i in g], pa.string()),
     })
     story_table = storylines_table(storylines)
-    moves = pa.table({"incident_id": pa.array([u[0] for u in updates], pa.string()),
-                      "storyline_id": pa.array([u[1] for u in updates], pa.string()),
-                      "storyline_seq": pa.array([u[2] for u in updates], pa.int32())})
+    moves = updates if updates is not None else pa.table({
+        "incident_id": pa.array([], pa.string()), "storyline_id": pa.array([], pa.string()),
+        "storyline_seq": pa.array([], pa.int32())})
     party_map = pa.table({"raw_id": pa.array(list(mapping), pa.string()),
                           "canonical_id": pa.array(list(mapping.values()), pa.string())})
     gone = pa.table({"incident_id": pa.array(sorted(deleted or ()), pa.string())})
+    done = pa.table({"doc_id": pa.array(pending or [], pa.string())})
     old_stories = pa.table({"storyline_id": pa.array(sorted(delete_storylines or ()), pa.string())})
     columns = [n for n in _INCIDENT_SCHEMA.names if n != "headline_event"]
     names = ", ".join(columns)
     selected = ", ".join(f"n.{c}" for c in columns)
     tables = {"_new_incidents": inc_table, "_new_incident_events": links, "_new_storylines": story_table,
               "_storyline_moves": moves, "_party_map": party_map, "_gone_incidents": gone,
-              "_gone_storylines": old_stories}
+              "_gone_storylines": old_stories, "_done_docs": done}
     con.complete()  # a caller's unread result would block register()
     for name, table in tables.items():
         con.register(name, table)
@@ -320,7 +345,8 @@ def _write(con, hooks: Sequence, deleted: Optional[Iterable[str]], incidents: li
             for hook in hooks:
                 _call(hook, "before_rebuild", con, scope)
             if deleted is None:
-                for table in ("incident_events", "incidents", "storylines", "incident_party_map"):
+                for table in ("incident_events", "incidents", "storylines", "incident_party_map",
+                              "incident_pending_docs"):
                     con.execute(f"DELETE FROM {table}").fetchall()
             else:
                 con.execute("DELETE FROM incident_events WHERE incident_id IN "
@@ -330,6 +356,8 @@ def _write(con, hooks: Sequence, deleted: Optional[Iterable[str]], incidents: li
                 con.execute("DELETE FROM storylines WHERE storyline_id IN "
                             "(SELECT storyline_id FROM _gone_storylines)").fetchall()
                 con.execute("DELETE FROM incident_party_map").fetchall()
+                con.execute("DELETE FROM incident_pending_docs WHERE doc_id IN "
+                            "(SELECT doc_id FROM _done_docs)").fetchall()
             # the headline sentence joined here (not carried through Python), and rows written
             # in timeline order, so that date filters skip whole row groups
             con.execute(f"INSERT INTO incidents ({names}, headline) SELECT {selected}, e.sentence "
@@ -337,7 +365,7 @@ def _write(con, hooks: Sequence, deleted: Optional[Iterable[str]], incidents: li
                         "ORDER BY n.sort_date NULLS LAST, n.incident_id").fetchall()
             con.execute("INSERT INTO incident_events (incident_id, event_id, fingerprint, doc_id) "
                         "SELECT incident_id, event_id, fingerprint, doc_id FROM _new_incident_events").fetchall()
-            if updates:
+            if moves.num_rows:
                 con.execute("UPDATE incidents SET storyline_id = m.storyline_id, storyline_seq = m.storyline_seq "
                             "FROM _storyline_moves m WHERE incidents.incident_id = m.incident_id").fetchall()
             story_cols = ", ".join(story_table.column_names)

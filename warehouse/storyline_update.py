@@ -37,8 +37,9 @@ _PARTIES_SQL = """
 
 
 def relink(con: duckdb.DuckDBPyConnection, deleted: set[str], new: list[Incident], window_days: int,
-           kinds: dict[str, str]) -> tuple[list[tuple], list[dict], set[str]]:
-    """Storyline moves of stored incidents (id, storyline, seq), new storyline rows, old ids to drop.
+           kinds: dict[str, str]) -> tuple[Optional[pa.Table], list[dict], set[str]]:
+    """Storyline moves of stored incidents (incident_id, storyline_id, storyline_seq), new storyline
+    rows, and the old storyline ids to drop.
 
     The new incidents get their `storyline_id`/`storyline_seq` set in place. Reads only.
     """
@@ -51,7 +52,7 @@ def relink(con: duckdb.DuckDBPyConnection, deleted: set[str], new: list[Incident
     for inc in new:
         inc.storyline_id, inc.storyline_seq = None, None
     if not parties:
-        return [], [], set()
+        return None, [], set()
     params = {"link_types": sorted(ACTOR_LINK_TYPES), "authority": sorted(AUTHORITY_KINDS),
               "type_order": _TYPE_ORDER, "window": window_days}
     tables = {
@@ -75,51 +76,51 @@ def relink(con: duckdb.DuckDBPyConnection, deleted: set[str], new: list[Incident
             {"link_types": params["link_types"]}).fetchall()}
         con.register("_sl_old", pa.table({"storyline_id": pa.array(sorted(old_storylines), pa.string())}))
         tables["_sl_old"] = None
-        # the incidents to relink, as they will be after the update
+        # the incidents to relink, as they will be after the update, numbered
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _sl_set AS
             WITH cur AS (
-                SELECT {_COLUMNS}, storyline_id, storyline_seq FROM incidents
+                SELECT {_COLUMNS}, storyline_id, storyline_seq, FALSE AS is_new FROM incidents
                 WHERE incident_id NOT IN (SELECT incident_id FROM _sl_gone)
                   AND (key_party IN (SELECT party FROM _sl_parties)
                        OR storyline_id IN (SELECT storyline_id FROM _sl_old)
                        OR (list_contains($link_types, type) AND actor_id IN (SELECT party FROM _sl_parties)))
                 UNION ALL
-                SELECT {_COLUMNS}, NULL, NULL FROM _sl_new)
-            SELECT * FROM cur""", {"link_types": params["link_types"]}).fetchall()
-        members = con.execute("SELECT incident_id, storyline_id, storyline_seq FROM _sl_set").fetchall()
-        links = con.execute(f"""
+                SELECT {_COLUMNS}, NULL, NULL, TRUE FROM _sl_new)
+            SELECT row_number() OVER () - 1 AS idx, * FROM cur""", {"link_types": params["link_types"]}).fetchall()
+        size = con.execute("SELECT count(*) FROM _sl_set").fetchall()[0][0]
+        links = con.sql(f"""
             WITH p AS ({_PARTIES_SQL.format(src="_sl_set")}),
-            chain AS (SELECT incident_id, sort_date,
-                             lag(incident_id) OVER w AS prev, lag(sort_date) OVER w AS prev_date
+            chain AS (SELECT idx, sort_date, lag(idx) OVER w AS prev, lag(sort_date) OVER w AS prev_date
                       FROM p WHERE sort_date IS NOT NULL
                       WINDOW w AS (PARTITION BY party ORDER BY {_STORY_ORDER}))
-            SELECT prev, incident_id FROM chain WHERE prev IS NOT NULL AND sort_date - prev_date <= $window""",
-            {k: params[k] for k in ("link_types", "authority", "type_order", "window")}).fetchall()
-        index = {m[0]: n for n, m in enumerate(members)}
-        uf = _UnionFind(len(members))
-        for a, b in links:
-            uf.union(index[a], index[b])
-        roots = [uf.find(n) for n in range(len(members))]
+            SELECT prev, idx FROM chain WHERE prev IS NOT NULL AND sort_date - prev_date <= $window""",
+            params={k: params[k] for k in ("link_types", "authority", "type_order", "window")}).to_arrow_table()
+        uf = _UnionFind(size)
+        for a, b in zip(links.column("prev").to_pylist(), links.column("idx").to_pylist()):
+            uf.union(a, b)
+        roots = [uf.find(n) for n in range(size)]
         sizes: dict[int, int] = {}
         for r in roots:
             sizes[r] = sizes.get(r, 0) + 1
-        linked = [n for n in range(len(members)) if sizes[roots[n]] > 1]
-        con.register("_sl_labels", pa.table({
-            "incident_id": pa.array([members[n][0] for n in linked], pa.string()),
-            "comp": pa.array([roots[n] for n in linked], pa.int64())}))
+        linked = [n for n in range(size) if sizes[roots[n]] > 1]
+        con.register("_sl_labels", pa.table({"idx": pa.array(linked, pa.int64()),
+                                             "comp": pa.array([roots[n] for n in linked], pa.int64())}))
         tables["_sl_labels"] = None
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _sl_ordered AS
             SELECT s.*, l.comp, row_number() OVER (PARTITION BY l.comp ORDER BY {_STORY_ORDER}) AS seq
-            FROM _sl_set s JOIN _sl_labels l USING (incident_id)""", {"type_order": _TYPE_ORDER}).fetchall()
+            FROM _sl_set s JOIN _sl_labels l USING (idx)""", {"type_order": _TYPE_ORDER}).fetchall()
         firsts = con.execute("SELECT comp, incident_id FROM _sl_ordered WHERE seq = 1").fetchall()
         story_ids = {comp: "sl_" + hashlib.sha1(first.encode("utf-8")).hexdigest()[:16] for comp, first in firsts}
         con.register("_sl_ids", pa.table({"comp": pa.array(list(story_ids), pa.int64()),
                                           "storyline_id": pa.array(list(story_ids.values()), pa.string())}))
         tables["_sl_ids"] = None
-        assigned = dict(((r[0]), (story_ids[r[1]], r[2])) for r in con.execute(
-            "SELECT incident_id, comp, seq FROM _sl_ordered").fetchall())
+        changed = ("SELECT s.incident_id, i.storyline_id, CAST(o.seq AS INTEGER) AS storyline_seq FROM _sl_set s "
+                   "LEFT JOIN _sl_ordered o USING (idx) LEFT JOIN _sl_ids i ON i.comp = o.comp WHERE s.is_new = {new} "
+                   "AND (i.storyline_id IS DISTINCT FROM s.storyline_id OR o.seq IS DISTINCT FROM s.storyline_seq)")
+        moves = con.sql(changed.format(new="FALSE")).to_arrow_table()
+        assigned = {r[0]: (r[1], r[2]) for r in con.execute(changed.format(new="TRUE")).fetchall()}
         rows = _storyline_rows(con, params)
     finally:
         for name in tables:
@@ -127,16 +128,8 @@ def relink(con: duckdb.DuckDBPyConnection, deleted: set[str], new: list[Incident
         con.execute("DROP TABLE IF EXISTS _sl_set").fetchall()
         con.execute("DROP TABLE IF EXISTS _sl_ordered").fetchall()
 
-    new_ids = {inc.incident_id for inc in new}
     for inc in new:
         inc.storyline_id, inc.storyline_seq = assigned.get(inc.incident_id, (None, None))
-    moves = []
-    for incident_id, storyline_id, seq in members:
-        if incident_id in new_ids:
-            continue
-        now: tuple[Optional[str], Optional[int]] = assigned.get(incident_id, (None, None))
-        if now != (storyline_id, seq):
-            moves.append((incident_id, now[0], now[1]))
     return moves, rows, old_storylines
 
 
