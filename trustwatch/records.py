@@ -6,8 +6,9 @@ stage.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
-from typing import Literal, Optional
+from typing import Literal, Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +22,24 @@ Status = Literal["asserted", "planned", "negated", "hypothetical"]
 #: Only these statuses make an incident (GUIDELINES.md, "Status").
 INCIDENT_STATUSES = ("asserted", "planned")
 DatePrecision = Literal["day", "month", "year"]
+#: The key argument of each type (GUIDELINES.md): the party an event is matched and grouped on;
+#: the other party is the actor (or, for APOLOGY and COMPENSATION, the target).
+KEY_ROLE: dict[str, str] = {t: "actor" if t in ("APOLOGY", "COMPENSATION") else "target" for t in EVENT_TYPES}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(text: Optional[str]) -> list[str]:
+    """Case-folded word tokens of a party name, as party names are compared everywhere."""
+    return _WORD.findall((text or "").casefold())
+
+
+def contains_words(hay: Sequence[str], needle: Sequence[str]) -> bool:
+    """Does `needle` occur in `hay` as consecutive words ("tax bureau" in "the Guangzhou tax bureau")?"""
+    n = len(needle)
+    if n == 0 or n > len(hay):
+        return False
+    needle = list(needle)
+    return any(list(hay[i:i + n]) == needle for i in range(len(hay) - n + 1))
 
 
 def utcnow() -> datetime:

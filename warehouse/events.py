@@ -17,7 +17,7 @@ from typing import Iterable, Optional
 import duckdb
 import pyarrow as pa
 
-from trustwatch.records import Event
+from trustwatch.records import KEY_ROLE, Event
 from trustwatch.warehouse.actors import ensure_actors, normalize_party, resolve_party_id
 
 log = logging.getLogger(__name__)
@@ -27,13 +27,6 @@ log = logging.getLogger(__name__)
 #: `<PAUSE_ENV>_AT=N` pauses in the N-th load of the process instead of the first.
 PAUSE_ENV = "TRUSTWATCH_PAUSE_INSIDE_LOAD"
 _loads_seen = [0]
-
-#: the key argument of each type (GUIDELINES.md): what an event is matched on
-KEY_ROLE = {
-    "BLOCK": "target", "BAN": "target", "FINE": "target", "ACCUSATION": "target",
-    "LAWSUIT": "target", "INVESTIGATION": "target", "BREACH": "target",
-    "APOLOGY": "actor", "COMPENSATION": "actor",
-}
 
 EVENT_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("doc_id", pa.string()), ("type", pa.string()),
@@ -142,6 +135,8 @@ def load_events(
             ).fetchall()[0][0]
             con.execute("DELETE FROM events WHERE doc_id IN (SELECT doc_id FROM _load_doc_ids)").fetchall()
             con.execute(f"INSERT INTO events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM _load_events").fetchall()
+            # the next incident update looks at these documents' events
+            con.execute("INSERT OR IGNORE INTO incident_pending_docs SELECT doc_id FROM _load_doc_ids").fetchall()
             report.new_actors = ensure_actors(con, parties)
             con.execute(
                 "UPDATE documents SET extractor_version = ? "

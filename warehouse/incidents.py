@@ -23,8 +23,8 @@ from typing import Optional, Sequence
 import duckdb
 import pyarrow as pa
 
+from trustwatch.records import KEY_ROLE, contains_words
 from trustwatch.warehouse.actors import GENERIC_WORDS, PROVISIONAL_PREFIX, party_words
-from trustwatch.warehouse.events import KEY_ROLE
 
 log = logging.getLogger(__name__)
 
@@ -139,13 +139,6 @@ def _countries(text: Optional[str]) -> frozenset:
     return frozenset(_COUNTRY_WORDS[w] for w in party_words(text) if w in _COUNTRY_WORDS)
 
 
-def _contains(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    if not a or not b or len(b) > len(a):
-        return False
-    n = len(b)
-    return any(a[i:i + n] == b for i in range(len(a) - n + 1))
-
-
 def parties_compatible(a_id: Optional[str], a_text: Optional[str],
                        b_id: Optional[str], b_text: Optional[str]) -> bool:
     """Could these two mentions name the same party? Unstated parties are compatible."""
@@ -154,7 +147,7 @@ def parties_compatible(a_id: Optional[str], a_text: Optional[str],
     if not a_id.startswith(PROVISIONAL_PREFIX) and not b_id.startswith(PROVISIONAL_PREFIX):
         return False  # two different known actors
     wa, wb = party_words(a_text), party_words(b_text)
-    if _contains(wa, wb) or _contains(wb, wa):
+    if contains_words(wa, wb) or contains_words(wb, wa):
         return True
     ca, cb = _countries(a_text), _countries(b_text)
     if ca and cb and not ca & cb:
