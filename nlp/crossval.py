@@ -51,15 +51,20 @@ def _report(items: list[Scored], th: Thresholds, use_rules: bool, use_model: boo
     return score(predicted, rows)
 
 
-def choose_thresholds(items: list[Scored]) -> Thresholds:
-    """The event threshold and rule floor with the best pooled F1 (ties: the higher threshold)."""
-    best: tuple[float, Thresholds] = (-1.0, Thresholds())
-    for ev in GRID_EVENT:
-        for floor in GRID_FLOOR:
-            th = Thresholds(event=ev, rule_floor=floor)
-            f1 = _report(items, th, True, True).overall.f1
-            if f1 > best[0] + 1e-9:
-                best = (f1, th)
+def choose_thresholds(items: list[Scored], echo: Callable[[str], None] = print) -> Thresholds:
+    """The event threshold and rule floor with the best pooled F1 among those that keep the
+    rules' precision (the detector may add what the rules miss, not trade precision for it)."""
+    floor_p = _report(items, Thresholds(), True, False).overall.precision - 0.01
+    best: tuple[float, Thresholds] = (-1.0, Thresholds(event=1.01, rule_floor=0.0))
+    for linked in (False, True):
+        for ev in GRID_EVENT:
+            for floor in GRID_FLOOR:
+                th = Thresholds(event=ev, rule_floor=floor, linked_only=linked)
+                o = _report(items, th, True, True).overall
+                echo(f"  linked {linked!s:<5} event {ev:.2f} floor {floor:.2f}: "
+                     f"P {o.precision:.3f} R {o.recall:.3f} F1 {o.f1:.3f}")
+                if o.precision >= floor_p and o.f1 > best[0] + 1e-9:
+                    best = (o.f1, th)
     return best[1]
 
 
@@ -91,9 +96,8 @@ def run_training(train_path: str | Path, dev_path: Optional[str | Path] = None, 
     figures: dict = {}
     work = Path(tempfile.mkdtemp(prefix="trustwatch-train-"))
     try:
-        th = Thresholds()
+        pooled: list[Scored] = []
         if cross_validate and k > 1:
-            pooled: list[Scored] = []
             for n, held in enumerate(folds(len(train_docs), k)):
                 held_set = set(held)
                 tr = [ex for i, exs in enumerate(ex_train) if i not in held_set for ex in exs] + ex_own
@@ -105,32 +109,36 @@ def run_training(train_path: str | Path, dev_path: Optional[str | Path] = None, 
                     pooled.append(Scored(train_docs[i], doc, list(doc._.trustwatch_events or []),
                                          score_pairs(doc, clf)))
                 echo(f"fold {n + 1}/{k} trained ({time.time() - t0:.0f}s)")
-            th = choose_thresholds(pooled)
-            echo(f"thresholds: event {th.event}, rule floor {th.rule_floor}")
-            for name, r, m in (("cv rules only", True, False), ("cv model only", False, True),
-                               ("cv rules + model", True, True)):
-                rep = _report(pooled, th, r, m)
-                figures[name] = asdict(rep.overall) if hasattr(rep.overall, "__dataclass_fields__") else str(rep.overall)
-                echo(_fmt(name, rep))
-        if not write:
+        if not write and not pooled:
             return figures
         all_train = [ex for exs in ex_train for ex in exs] + ex_own
         dev_ex = [ex for d, g in zip(parsed_dev, dev_docs) for ex in pair_examples(d, g.events)]
         final = train_classifier(all_train, dev_ex or all_train[:200], work / "final", nlp.vocab)
+        echo(f"final model trained ({time.time() - t0:.0f}s)")
+        load_classifier.cache_clear()
+        clf = load_classifier(str(final))
+        dev_items = [Scored(g, d, list(d._.trustwatch_events or []), score_pairs(d, clf))
+                     for d, g in zip(parsed_dev, dev_docs)]
+        # thresholds: chosen on the held-out folds and dev together (dev only as a check when
+        # there is no cross-validation)
+        th = choose_thresholds(pooled + dev_items, echo) if pooled else Thresholds()
+        echo(f"thresholds: event {th.event}, rule floor {th.rule_floor}, linked only {th.linked_only}")
+        for prefix, items in (("cv", pooled), ("dev", dev_items)):
+            if not items:
+                continue
+            for name, r, m in (("rules only", True, False), ("model only", False, True),
+                               ("rules + model", True, True)):
+                rep = _report(items, th, r, m)
+                figures[f"{prefix} {name}"] = rep.overall.as_dict()
+                echo(_fmt(f"{prefix} {name}", rep))
+        if not write:
+            return figures
         if output.exists():
             shutil.rmtree(output)
         shutil.copytree(final, output)
         (output / "thresholds.json").write_text(json.dumps(asdict(th), indent=2) + "\n")
+        (output / "training-figures.json").write_text(json.dumps(figures, indent=2) + "\n")
         echo(f"weights written to {output} ({time.time() - t0:.0f}s)")
-        if dev_docs:
-            load_classifier.cache_clear()
-            clf = load_classifier(str(output))
-            items = [Scored(g, d, list(d._.trustwatch_events or []), score_pairs(d, clf))
-                     for d, g in zip(parsed_dev, dev_docs)]
-            for name, r, m in (("dev rules only", True, False), ("dev model only", False, True),
-                               ("dev rules + model", True, True)):
-                rep = _report(items, th, r, m)
-                echo(_fmt(name, rep))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return figures

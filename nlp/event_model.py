@@ -42,6 +42,8 @@ class Thresholds:
     counterpart: float = 0.3
     #: a rule event whose key party the model scores below this is dropped
     rule_floor: float = 0.05
+    #: model events only where a trigger word of the type is tied to the party in the parse
+    linked_only: bool = False
     #: per type overrides of `event`
     per_type: dict[str, float] = field(default_factory=dict)
 
@@ -174,6 +176,39 @@ def _date_in(sent: Span, near: int, published, future: bool) -> Optional[dict]:
     return {"value": ev.value, "precision": ev.precision, "text": ev.text}
 
 
+_CLAUSE_EDGES = frozenset({"conj", "parataxis"})
+
+
+def linked_types(cand: Candidate) -> set[str]:
+    """Event types whose trigger word is syntactically tied to the candidate: it governs the
+    candidate within its clause ("fined" → "Meta was fined", "probe into X"), the candidate
+    governs it ("X, which was fined"), or both hang on one light verb ("X faces a fine")."""
+    from trustwatch.nlp.lexicon import load_lexicon
+    lex = load_lexicon()
+    out: set[str] = set()
+
+    def types_of(tok: Token) -> set[str]:
+        return {e.type for e in lex.candidates(tok)}
+
+    root = cand.root
+    cur = root
+    for _ in range(5):  # up the clause, not across coordinated clauses
+        if cur.dep_ in _CLAUSE_EDGES or cur.head.i == cur.i:
+            break
+        cur = cur.head
+        out |= types_of(cur)
+        for sib in cur.children:  # light verbs: "faces a probe", "hit with a fine"
+            if sib.i != root.i and sib.dep_ in ("dobj", "attr", "prep", "xcomp", "acomp"):
+                out |= types_of(sib)
+                for grand in sib.children:
+                    if grand.dep_ == "pobj":
+                        out |= types_of(grand)
+    for tok in cand.span.subtree if hasattr(cand.span, "subtree") else root.subtree:
+        if tok.i != root.i and abs(tok.i - root.i) < 25:
+            out |= types_of(tok)
+    return out
+
+
 def model_events(doc: Doc, scores: list[PairScore], th: Thresholds) -> list[dict]:
     """Events the classifier is confident about, one per (type, key party) per document."""
     best: dict[tuple[str, str], tuple[float, PairScore]] = {}
@@ -181,8 +216,11 @@ def model_events(doc: Doc, scores: list[PairScore], th: Thresholds) -> list[dict
         if not _is_name_like(ps.cand):
             continue
         ident = ps.cand.actor_id or " ".join(words(ps.cand.text))
+        linked = linked_types(ps.cand) if th.linked_only else None
         for t in EVENT_TYPES:
             p = ps.probs.get(t, 0.0)
+            if linked is not None and t not in linked:
+                continue
             if p >= th.for_type(t) and p > best.get((t, ident), (-1.0, None))[0]:
                 best[(t, ident)] = (p, ps)
     published = _published(doc)

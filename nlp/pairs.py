@@ -198,6 +198,9 @@ def pair_words(sent: Span, cand: Candidate, others: list[Candidate],
     root = cand.root
     words.append("|")
     words.append(f"lab_{cand.label.lower()}")
+    if cand.actor_id:
+        from trustwatch.nlp.parties import actor_kind
+        words.append(f"kind_{actor_kind(cand.actor_id) or 'other'}")
     words.append(f"dep_{root.dep_}")
     words.extend(_clause_path(root))
     if cues is not None:
