@@ -1,7 +1,8 @@
 """Running the `extract` flow on two copies of one warehouse, on two task runners, and comparing.
 
-Used by `bench/dask_extract.py` and the tests: extraction spread over Dask workers must store
-exactly the events the single-process run stores.
+Used by `bench/dask_extract.py` and `tests/flows/test_dask_extract.py`: extraction spread over
+Dask workers must store exactly the events the single-process run stores. Not part of the
+package: it is loaded from this folder.
 """
 from __future__ import annotations
 

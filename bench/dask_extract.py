@@ -74,8 +74,8 @@ def main() -> int:
     apply_prefect_defaults(quiet=True)
     from prefect.testing.utilities import prefect_test_harness
 
-    from trustwatch.flows.comparison import compare_runners
-    from trustwatch.flows.locking import warehouse_writer
+    from comparison import compare_runners  # bench/comparison.py, beside this script
+    from trustwatch.warehouse.writer import warehouse_writer
     from trustwatch.warehouse.documents import merge_documents
 
     with tempfile.TemporaryDirectory(prefix="trustwatch-dask-bench-") as tmp:

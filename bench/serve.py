@@ -131,7 +131,7 @@ def report_stop(folder: Path, run, code) -> int:
     """After SIGTERM during a run: how serve exited and what the warehouse says about the run."""
     import duckdb
 
-    from trustwatch.flows.locking import WriterLock
+    from trustwatch.warehouse.writer import WriterLock
 
     print(f"SIGTERM sent while run {run['name'] if run else '?'} was running; serve exit status {code}")
     db = folder / "tw.duckdb"

@@ -69,9 +69,9 @@ def load_batch(con, results: list[dict[str, Any]], version: str,
     ids = [r["doc_id"] for r in results]
     if not ids:
         return {"documents": 0, "events": 0, "skipped": 0}
-    still = {row[0] for row in con.execute(
-        "SELECT doc_id FROM documents WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) "
-        "AND (extractor_version IS NULL OR extractor_version <> ?)", [ids, version]).fetchall()}
+    from trustwatch.warehouse.process import still_pending
+
+    still = still_pending(con, ids, version)
     todo = [r for r in results if r["doc_id"] in still]
     if not todo:
         return {"documents": 0, "events": 0, "skipped": len(ids)}

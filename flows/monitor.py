@@ -23,7 +23,7 @@ from trustwatch.config import Config, load_config
 from trustwatch.flows import tasks
 from trustwatch.flows.crawling import (NetworkError, discard_staging, mark_unloaded, staging_dir,
                                        stop_crawls, write_config_snapshot)
-from trustwatch.flows.locking import WriterLockTimeout
+from trustwatch.warehouse.writer import WriterLockTimeout
 from trustwatch.flows.runs import (COMPLETED, FAILED, LOCKED, PARTIAL, STOPPED, RunRecord, begin_run,
                                    end_run, publish_artifacts, spool_run)
 from trustwatch.flows.shutdown import writes_complete_first
@@ -325,7 +325,7 @@ def run_incidents(config: Config, run_id: str, stages: Optional[Mapping[str, str
 def _deliver_alerts(config: Config, run_id: str) -> dict[str, Any]:
     """Alerts that cannot be delivered now stay in the outbox for the next run; the run goes on."""
     from trustwatch.alerts.deliver import deliver_pending
-    from trustwatch.flows.locking import warehouse_writer
+    from trustwatch.warehouse.writer import warehouse_writer
 
     timeout = config.warehouse.lock_timeout
     try:

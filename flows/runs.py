@@ -97,14 +97,9 @@ def write_runs(con, records: list[RunRecord]) -> None:
         "counts": [json.dumps(r.counts, default=str) for r in records],
         "errors": [json.dumps(r.errors, default=str) for r in records],
     })
-    con.register("_trustwatch_runs_batch", table)
-    try:
-        con.execute(
-            "INSERT OR REPLACE INTO runs (run_id, flow, started_at, ended_at, state, counts, errors) "
-            "SELECT run_id, flow, started_at, ended_at, state, CAST(counts AS JSON), "
-            "CAST(errors AS JSON) FROM _trustwatch_runs_batch")
-    finally:
-        con.unregister("_trustwatch_runs_batch")
+    from trustwatch.warehouse.run_log import upsert_runs
+
+    upsert_runs(con, table)
 
 
 def spool_run(db_path: str | Path, record: RunRecord) -> Path:
@@ -149,8 +144,9 @@ def _pid_alive(pid: int) -> bool:
 def close_interrupted_runs(con) -> int:
     """Mark RUNNING rows of runs whose process is gone (killed, machine restarted) as FAILED."""
     host = socket.gethostname()
-    rows = con.execute(
-        "SELECT run_id, counts FROM runs WHERE state = ?", [RUNNING]).fetchall()
+    from trustwatch.warehouse.run_log import close_run, runs_in_state
+
+    rows = runs_in_state(con, RUNNING)
     dead = []
     for run_id, counts in rows:
         try:
@@ -160,11 +156,8 @@ def close_interrupted_runs(con) -> int:
         if proc.get("host") == host and isinstance(proc.get("pid"), int) and not _pid_alive(proc["pid"]):
             dead.append(run_id)
     for run_id in dead:
-        con.execute(
-            "UPDATE runs SET state = ?, ended_at = coalesce(ended_at, ?), "
-            "errors = CAST(? AS JSON) WHERE run_id = ?",
-            [FAILED, utcnow(), json.dumps([{"stage": "run", "message": "interrupted: its process ended"}]),
-             run_id])
+        close_run(con, run_id, FAILED, utcnow(),
+                  json.dumps([{"stage": "run", "message": "interrupted: its process ended"}]))
     return len(dead)
 
 
@@ -191,7 +184,7 @@ def begin_run(db_path: str | Path, lock_timeout: float, record: RunRecord) -> No
 
     Raises WriterLockTimeout when the warehouse stays busy; nothing is written then.
     """
-    from trustwatch.flows.locking import warehouse_writer
+    from trustwatch.warehouse.writer import warehouse_writer
 
     with warehouse_writer(db_path, timeout=lock_timeout, run_id=record.run_id) as con:
         merge_spooled_runs(con, db_path)
@@ -201,7 +194,7 @@ def begin_run(db_path: str | Path, lock_timeout: float, record: RunRecord) -> No
 
 def end_run(db_path: str | Path, lock_timeout: float, record: RunRecord) -> bool:
     """Write the final row; when the warehouse stays busy, spool it for the next run."""
-    from trustwatch.flows.locking import WriterLockTimeout, warehouse_writer
+    from trustwatch.warehouse.writer import WriterLockTimeout, warehouse_writer
 
     try:
         with warehouse_writer(db_path, timeout=lock_timeout, run_id=record.run_id) as con:

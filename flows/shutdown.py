@@ -8,49 +8,10 @@ warehouse lock is released.
 """
 from __future__ import annotations
 
-import logging
 import signal
 import threading
-from contextlib import contextmanager
-from typing import Iterator
 
-log = logging.getLogger(__name__)
-
-_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-@contextmanager
-def writes_complete_first() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        # handlers can only be set from the main thread; writes run there (see flows/tasks.py)
-        yield
-        return
-    pending: list[int] = []
-    previous = {}
-
-    def note(signum, frame):  # noqa: ARG001
-        log.warning("signal %s received during a write; stopping once it is committed", signum)
-        pending.append(signum)
-
-    for sig in _SIGNALS:
-        previous[sig] = signal.getsignal(sig)
-        signal.signal(sig, note)
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if pending:
-            _redeliver(pending[0], previous[pending[0]])
-
-
-def _redeliver(signum: int, handler) -> None:
-    if callable(handler):
-        handler(signum, None)
-    elif handler == signal.SIG_DFL:
-        if signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        signal.raise_signal(signum)
+from trustwatch.warehouse.writer import writes_complete_first  # noqa: F401  (used by the flows)
 
 
 def raise_on_sigterm() -> None:

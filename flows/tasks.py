@@ -18,8 +18,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
 from trustwatch.flows.crawling import NetworkError, crawl_in_subprocess, load_spooled_crawls
-from trustwatch.flows.locking import warehouse_writer
+from trustwatch.warehouse.writer import warehouse_writer
 from trustwatch.flows.stages import resolve, stage_ref
+from trustwatch.warehouse.queries import incident_ids, incident_summaries
 
 #: attempts after the first for a source that gave no response at all (refused, DNS, time-out)
 DEFAULT_NETWORK_RETRIES = 2
@@ -184,23 +185,6 @@ def load_event_batch(index: int, db_path: str, run_id: str, lock_timeout: float,
         return load_batch(con, results, version, stages)
 
 
-def incident_ids(con) -> set[str]:
-    return {r[0] for r in con.execute("SELECT incident_id FROM incidents").fetchall()}
-
-
-def incident_rows(con, ids: list[str]) -> list[dict[str, Any]]:
-    if not ids:
-        return []
-    cur = con.execute(
-        "SELECT incident_id, type, status, coalesce(actor_text, actor_id) AS actor, "
-        "coalesce(target_text, target_id) AS target, amount_value, amount_currency, event_date, "
-        "n_documents, n_sources, headline FROM incidents "
-        "WHERE incident_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY event_date DESC NULLS LAST, incident_id",
-        [ids])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
-
-
 @task(name="build-incidents", cache_policy=NO_CACHE)
 def rebuild_incidents(db_path: str, run_id: str, lock_timeout: float, window_days: int,
                       storyline_window_days: int, stages: Optional[Mapping[str, str]] = None,
@@ -215,7 +199,7 @@ def rebuild_incidents(db_path: str, run_id: str, lock_timeout: float, window_day
         return {"incidents": len(after), "new": len(new), "gone": len(before - after),
                 "alerts": sum(getattr(h, "written", 0) for h in hooks or []),
                 "events": getattr(report, "events", None), "storylines": getattr(report, "storylines", None),
-                "new_incidents": incident_rows(con, new)}
+                "new_incidents": incident_summaries(con, new)}
 
 
 @task(name="read-report-data", cache_policy=NO_CACHE)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional
 
@@ -51,6 +52,13 @@ def pending_documents(con: duckdb.DuckDBPyConnection, version: str, limit: Optio
         sql += " LIMIT ?"
         params.append(int(limit))
     return [r[0] for r in con.execute(sql, params).fetchall()]
+
+
+def still_pending(con: duckdb.DuckDBPyConnection, doc_ids: list[str], version: str) -> set[str]:
+    """Which of `doc_ids` are still not extracted by `version` (another run may have done them)."""
+    return {row[0] for row in con.execute(
+        "SELECT doc_id FROM documents WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) "
+        "AND (extractor_version IS NULL OR extractor_version <> ?)", [doc_ids, version]).fetchall()}
 
 
 def document_inputs(con: duckdb.DuckDBPyConnection, doc_ids: list[str], max_chars: int) -> list[DocInput]:
@@ -97,54 +105,57 @@ def process(config: Config, con: Optional[duckdb.DuckDBPyConnection] = None, lim
     `extractor` is (version, function) and defaults to trustwatch's spaCy extractor; the
     pipeline is loaded only when there is something to extract.
     """
-    from trustwatch.warehouse.db import open_connection
+    from trustwatch.warehouse.writer import warehouse_writer
 
     started = time.perf_counter()
-    own = con is None
-    if own:
-        con = open_connection(config.db_path, lock_timeout=config.warehouse.lock_timeout)
-    try:
-        if extractor is None:
-            from trustwatch.nlp.extract import EXTRACTOR_VERSION
-            version, run = EXTRACTOR_VERSION, None
-        else:
-            version, run = extractor
-        report = ProcessReport(extractor_version=version)
-        sync_gazetteer(con)
-        pending = pending_documents(con, version, limit)
-        if pending and run is None:
-            version, run = _default_extractor(config)
-        for start in range(0, len(pending), max(1, load_batch)):
-            batch = pending[start:start + load_batch]
-            inputs = document_inputs(con, batch, config.nlp.max_chars)
-            events: list[Event] = []
-            failed: set[str] = set()
-            try:
-                for doc, doc_events in run(inputs):
-                    if getattr(doc_events, "failed", False):
-                        # left pending, so the next run tries it again
-                        failed.add(doc.doc_id)
-                        report.errors.append(f"extraction failed for {doc.doc_id}: "
-                                             f"{getattr(doc_events, 'error', '')}")
-                        continue
-                    events.extend(e for e in doc_events if e.doc_id == doc.doc_id)
-            except Exception as exc:  # noqa: BLE001  the batch stays pending for the next run
-                log.exception("extraction failed for a batch of %d documents", len(batch))
-                report.errors.append(f"extraction failed for {len(batch)} documents "
-                                     f"({batch[0]} ...): {exc}")
-                continue
-            loaded = load_events(con, [d for d in batch if d not in failed], events, version)
-            report.documents += loaded.documents
-            report.events += loaded.events
-            report.replaced += loaded.replaced
-            report.batches += 1
-            if progress:
-                progress(report)
-        report.incidents, report.alerts = update_incidents(config, con)
-        report.seconds = time.perf_counter() - started
-        log.info("processed %d documents, %d events; %d incidents", report.documents, report.events,
-                 report.incidents.incidents)
-        return report
-    finally:
-        if own:
-            con.close()
+    with ExitStack() as stack:
+        if con is None:  # every writer holds the one writer lock
+            con = stack.enter_context(warehouse_writer(config.db_path, timeout=config.warehouse.lock_timeout))
+        return _process(config, con, limit, load_batch, extractor, progress, started)
+
+
+def _process(config: Config, con: duckdb.DuckDBPyConnection, limit: Optional[int], load_batch: int,
+             extractor: Optional[tuple[str, Extractor]], progress: Optional[Callable[[ProcessReport], None]],
+             started: float) -> ProcessReport:
+    """`process` on an open writer connection."""
+    if extractor is None:
+        from trustwatch.nlp.extract import EXTRACTOR_VERSION
+        version, run = EXTRACTOR_VERSION, None
+    else:
+        version, run = extractor
+    report = ProcessReport(extractor_version=version)
+    sync_gazetteer(con)
+    pending = pending_documents(con, version, limit)
+    if pending and run is None:
+        version, run = _default_extractor(config)
+    for start in range(0, len(pending), max(1, load_batch)):
+        batch = pending[start:start + load_batch]
+        inputs = document_inputs(con, batch, config.nlp.max_chars)
+        events: list[Event] = []
+        failed: set[str] = set()
+        try:
+            for doc, doc_events in run(inputs):
+                if getattr(doc_events, "failed", False):
+                    # left pending, so the next run tries it again
+                    failed.add(doc.doc_id)
+                    report.errors.append(f"extraction failed for {doc.doc_id}: "
+                                         f"{getattr(doc_events, 'error', '')}")
+                    continue
+                events.extend(e for e in doc_events if e.doc_id == doc.doc_id)
+        except Exception as exc:  # noqa: BLE001  the batch stays pending for the next run
+            log.exception("extraction failed for a batch of %d documents", len(batch))
+            report.errors.append(f"extraction failed for {len(batch)} documents "
+                                 f"({batch[0]} ...): {exc}")
+            continue
+        loaded = load_events(con, [d for d in batch if d not in failed], events, version)
+        report.documents += loaded.documents
+        report.events += loaded.events
+        report.replaced += loaded.replaced
+        report.batches += 1
+        if progress:
+            progress(report)
+    report.incidents, report.alerts = update_incidents(config, con)
+    report.seconds = time.perf_counter() - started
+    log.info("processed %d documents, %d events; %d incidents", report.documents, report.events,
+             report.incidents.incidents)
+    return report

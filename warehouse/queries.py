@@ -242,3 +242,22 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str, params: Optional[list] =
         return rel.to_arrow_table()
     except duckdb.Error as exc:
         raise QueryError(_explain_refusal(exc)) from exc
+
+
+def incident_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The id of every incident."""
+    return {r[0] for r in con.execute("SELECT incident_id FROM incidents").fetchall()}
+
+
+def incident_summaries(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[dict[str, Any]]:
+    """One plain dict per incident (type, parties as written, amount, date, counts, headline), latest first."""
+    if not ids:
+        return []
+    cur = con.execute(
+        "SELECT incident_id, type, status, coalesce(actor_text, actor_id) AS actor, "
+        "coalesce(target_text, target_id) AS target, amount_value, amount_currency, event_date, "
+        "n_documents, n_sources, headline FROM incidents "
+        "WHERE incident_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY event_date DESC NULLS LAST, incident_id",
+        [ids])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]

@@ -1,4 +1,5 @@
-"""One writer at a time: a lock file beside the DuckDB file, taken with a bounded wait.
+"""One writer at a time, for every writer (commands and flows): a lock file beside the DuckDB
+file, taken with a bounded wait.
 
 DuckDB already refuses a second *process* that opens the file for writing, but two runs in
 one process (threads of `trustwatch serve`) share the database instance, and a run should give
@@ -13,8 +14,11 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import signal
 import socket
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,11 +26,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Optional
 
+from trustwatch.warehouse.db import WarehouseLocked, open_connection
+
 if TYPE_CHECKING:
     import duckdb
 
+log = logging.getLogger(__name__)
 
-class WriterLockTimeout(RuntimeError):
+
+class WriterLockTimeout(WarehouseLocked):
     """Another run held the warehouse for longer than we were willing to wait."""
 
     def __init__(self, lock_path: Path, waited: float, holder: Optional[dict]):
@@ -40,6 +48,43 @@ class WriterLockTimeout(RuntimeError):
         super().__init__(
             f"the warehouse is busy: {lock_path} is held{who}; gave up after {waited:.0f}s. "
             "Nothing was lost: this run's crawl is kept and loaded by the next run.")
+
+
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextmanager
+def writes_complete_first() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        # handlers can only be set from the main thread; writes run there (see flows/tasks.py)
+        yield
+        return
+    pending: list[int] = []
+    previous = {}
+
+    def note(signum, frame):  # noqa: ARG001
+        log.warning("signal %s received during a write; stopping once it is committed", signum)
+        pending.append(signum)
+
+    for sig in _SIGNALS:
+        previous[sig] = signal.getsignal(sig)
+        signal.signal(sig, note)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if pending:
+            _redeliver(pending[0], previous[pending[0]])
+
+
+def _redeliver(signum: int, handler) -> None:
+    if callable(handler):
+        handler(signum, None)
+    elif handler == signal.SIG_DFL:
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        signal.raise_signal(signum)
 
 
 def lock_path_for(db_path: str | Path) -> Path:
@@ -124,10 +169,9 @@ def warehouse_writer(db_path: str | Path, timeout: float = 30.0,
                      run_id: Optional[str] = None) -> Iterator["duckdb.DuckDBPyConnection"]:
     """Hold the writer lock, open the warehouse (migrated), and finish writes before stopping.
 
-    Raises WriterLockTimeout when another run holds the lock longer than `timeout`.
+    Raises WriterLockTimeout (a WarehouseLocked) when another writer holds the lock longer
+    than `timeout`.
     """
-    from trustwatch.flows.shutdown import writes_complete_first
-    from trustwatch.warehouse.db import open_connection
 
     with WriterLock.for_warehouse(db_path, timeout=timeout, run_id=run_id):
         with writes_complete_first():

@@ -4,6 +4,7 @@ same documents."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ TEXTS = [
 
 
 def _warehouse_with_documents(folder):
-    from trustwatch.flows.locking import warehouse_writer
+    from trustwatch.warehouse.writer import warehouse_writer
     from trustwatch.records import Document
     from trustwatch.warehouse.documents import merge_documents
 
@@ -39,9 +40,20 @@ def _warehouse_with_documents(folder):
     return cfg, folder / "tw.duckdb"
 
 
+def _bench_comparison():
+    """bench/comparison.py (benchmark code, not shipped in the package)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "comparison.py"
+    spec = importlib.util.spec_from_file_location("trustwatch_bench_comparison", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_dask_extraction_stores_the_same_events_as_one_process(prefect_harness, tmp_path):
     pytest.importorskip("prefect_dask")
-    from trustwatch.flows.comparison import compare_runners
+    compare_runners = _bench_comparison().compare_runners
 
     cfg, db = _warehouse_with_documents(tmp_path)
     exchange = tmp_path / "exchange"

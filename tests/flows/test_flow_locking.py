@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from trustwatch.flows.locking import WriterLock, WriterLockTimeout, lock_path_for, warehouse_writer
+from trustwatch.warehouse.writer import WriterLock, WriterLockTimeout, lock_path_for, warehouse_writer
 
 
 def test_lock_file_sits_beside_the_warehouse(tmp_path):
@@ -59,7 +59,7 @@ def test_lock_held_by_another_process_and_released_when_it_dies(tmp_path):
     db = tmp_path / "w.duckdb"
     code = (
         "import sys, time\n"
-        "from trustwatch.flows.locking import WriterLock\n"
+        "from trustwatch.warehouse.writer import WriterLock\n"
         f"WriterLock.for_warehouse({str(db)!r}, run_id='child').acquire()\n"
         "print('held', flush=True)\n"
         "time.sleep(600)\n")

@@ -12,7 +12,7 @@ from trustwatch.flows.settings import apply_prefect_defaults
 SCRIPT = textwrap.dedent("""
     import os, signal, sys, time
     from trustwatch.flows.shutdown import writes_complete_first
-    from trustwatch.flows.locking import warehouse_writer
+    from trustwatch.warehouse.writer import warehouse_writer
     db = sys.argv[1]
     def stop(signum, frame):
         print("stopping", flush=True)
@@ -40,7 +40,7 @@ def test_sigterm_during_a_write_stops_the_process_after_the_write(tmp_path):
     assert con.execute("SELECT step FROM t ORDER BY step").fetchall() == [(1,), (2,)]
     con.close()
     # the lock was released on the way out
-    from trustwatch.flows.locking import WriterLock
+    from trustwatch.warehouse.writer import WriterLock
 
     with WriterLock.for_warehouse(db, timeout=1):
         pass

@@ -10,7 +10,7 @@ import pytest
 
 from trustwatch.flows.crawling import (ABANDONED_MARKER, crawls_to_load, load_spooled_crawls, mark_unloaded,
                                        ready_dir)
-from trustwatch.flows.locking import warehouse_writer
+from trustwatch.warehouse.writer import warehouse_writer
 from trustwatch.flows.runs import (FAILED, LOCKED, RUNNING, RunRecord, close_interrupted_runs,
                                    merge_spooled_runs, spool_dir_for, spool_run, write_runs)
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tests.flows.flowhelpers import good_sources, query, write_config
-from trustwatch.flows.locking import WriterLock
+from trustwatch.warehouse.writer import WriterLock
 
 pytestmark = pytest.mark.timeout(900)
 

@@ -12,6 +12,8 @@ from trustwatch.records import Amount, Event, EventDate, Party
 from trustwatch.warehouse.db import open_connection
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: the labelled document groups (shipped with the package, for `trustwatch eval-grouping`)
+GROUPING = Path(__file__).resolve().parents[2] / "warehouse" / "data" / "grouping"
 TABLES = ("documents", "events", "actors", "incidents", "incident_events", "storylines")
 
 
@@ -67,7 +69,7 @@ def snapshot(con) -> dict[str, list]:
     return out
 
 
-def fixture_extractor(version: str = "fixture-1", folder: Path = FIXTURES / "grouping"):
+def fixture_extractor(version: str = "fixture-1", folder: Path = GROUPING):
     """(version, extract function) returning the labelled events of fixture documents."""
     from trustwatch.warehouse.grouping_eval import gold_events, load_labelled
 
@@ -86,7 +88,7 @@ def fixture_warehouse(path: Path, pattern: str = "kuaishou*.jsonl"):
     from trustwatch.warehouse.grouping_eval import insert_documents, load_labelled
 
     docs = []
-    for file in sorted((FIXTURES / "grouping").glob(pattern)):
+    for file in sorted(GROUPING.glob(pattern)):
         docs += [d for d in load_labelled(file.parent) if d.doc_id in _ids_in(file)]
     con = open_connection(path)
     insert_documents(con, docs)

@@ -127,9 +127,9 @@ def deliver_pending(watches: list[Watch], settings: AlertSettings, writer: Write
 
 def deliver_for_config(config) -> DeliveryReport:
     """`deliver_pending` with the watches, settings and warehouse of a configuration."""
-    from trustwatch.warehouse.db import connect
+    from trustwatch.warehouse.writer import warehouse_writer
 
     if not config.watches:
         return DeliveryReport()
     return deliver_pending(config.watches, config.alerts,
-                           lambda: connect(config.db_path, lock_timeout=config.warehouse.lock_timeout))
+                           lambda: warehouse_writer(config.db_path, timeout=config.warehouse.lock_timeout))

@@ -28,7 +28,7 @@ def init(
 ) -> None:
     """Write ./trustwatch.toml from the built-in default and create the warehouse."""
     from trustwatch.sources_file import write_default_config
-    from trustwatch.warehouse.db import open_connection
+    from trustwatch.warehouse.writer import warehouse_writer
 
     path = Path(state.config_path) if state.config_path else Path(DEFAULT_CONFIG_NAME)
     try:
@@ -43,7 +43,8 @@ def init(
     config = state.config() if path.exists() else None
     db = config.db_path if config else Path(state.db or "trustwatch.duckdb")
     try:
-        open_connection(db, lock_timeout=config.warehouse.lock_timeout if config else 30).close()
+        with warehouse_writer(db, timeout=config.warehouse.lock_timeout if config else 30):
+            pass
     except Exception as exc:
         fail(str(exc), 4)
     typer.echo(f"warehouse ready at {db}")

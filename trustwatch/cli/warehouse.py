@@ -92,12 +92,13 @@ def _period(since: Optional[str], until: Optional[str]) -> tuple[Optional[str], 
 @app.command("rebuild-incidents")
 def rebuild_incidents_command() -> None:
     """Regroup every event into incidents and storylines (after changing grouping settings or rules)."""
-    from trustwatch.warehouse.db import WarehouseError, WarehouseLocked, connect
+    from trustwatch.warehouse.db import WarehouseError, WarehouseLocked
     from trustwatch.warehouse.process import update_incidents
+    from trustwatch.warehouse.writer import warehouse_writer
 
     config = state.config()
     try:
-        with connect(config.db_path, lock_timeout=config.warehouse.lock_timeout) as con:
+        with warehouse_writer(config.db_path, timeout=config.warehouse.lock_timeout) as con:
             report, alerts = update_incidents(config, con, full=True)
     except (WarehouseError, WarehouseLocked) as exc:
         fail(str(exc))

@@ -1,7 +1,6 @@
 """What a report says, read from the warehouse into typed records.
 
-Built from the base tables (incidents, incident_events, events, documents, storylines,
-actors) so that a report never depends on views. Every renderer (HTML, PDF, Markdown, CSV,
+The rows come from `trustwatch.warehouse.report_queries` (base tables only, never views). Every renderer (HTML, PDF, Markdown, CSV,
 JSON) formats the same `ReportData`, so the formats cannot disagree about the incidents.
 """
 from __future__ import annotations
@@ -19,6 +18,8 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustwatch.records import EVENT_TYPES
+from trustwatch.warehouse import report_queries as queries
+from trustwatch.warehouse.report_queries import previous_report_at  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -447,72 +448,12 @@ def _trustwatch_version() -> str:
         return "unknown"
 
 
-# --------------------------------------------------------------------------- queries
-
-_INCIDENT_SQL = """
-SELECT i.incident_id, i.type, i.status, i.actor_id, i.actor_text, a.name, i.target_id,
-       i.target_text, t.name, i.amount_value, i.amount_currency, i.event_date, i.date_precision,
-       i.first_seen, i.last_seen, i.n_documents, i.n_sources, i.headline, i.storyline_id,
-       CAST(i.disagreements AS VARCHAR)
-FROM incidents i
-LEFT JOIN actors a ON a.actor_id = i.actor_id
-LEFT JOIN actors t ON t.actor_id = i.target_id
-WHERE {where}
-"""
-
-# By `published` (`discovered`), an incident belongs to a period when one of its source
-# documents was published (first fetched by trustwatch) in it; an incident without linked
-# events falls back to its first/last seen. By `event`, its own date (else its first report).
-_DOC_PERIOD_SQL = """(
-  EXISTS (SELECT 1 FROM incident_events ie
-          JOIN events e ON e.event_id = ie.event_id
-          JOIN documents d ON d.doc_id = e.doc_id
-          WHERE ie.incident_id = i.incident_id AND d.{column} >= ? AND d.{column} < ?)
-  OR (NOT EXISTS (SELECT 1 FROM incident_events ie2 WHERE ie2.incident_id = i.incident_id)
-      AND coalesce(i.last_seen, i.first_seen) >= ? AND coalesce(i.first_seen, i.last_seen) < ?))"""
-_PERIOD_SQL = {
-    "published": _DOC_PERIOD_SQL.format(column="published"),
-    "discovered": _DOC_PERIOD_SQL.format(column="fetched_at"),
-    "event": """(CAST(coalesce(i.date_start, CAST(i.first_seen AS DATE)) AS TIMESTAMP) >= ?
-  AND CAST(coalesce(i.date_start, CAST(i.first_seen AS DATE)) AS TIMESTAMP) < ?)""",
-}
-
-_ACTOR_SQL = """(
-  lower(?) IN (lower(i.actor_id), lower(i.target_id), lower(i.actor_text), lower(i.target_text),
-               lower(a.name), lower(t.name))
-  OR list_contains(list_transform(coalesce(a.aliases, []::VARCHAR[]), lambda x: lower(x)), lower(?))
-  OR list_contains(list_transform(coalesce(t.aliases, []::VARCHAR[]), lambda x: lower(x)), lower(?)))"""
-
-_EVIDENCE_SQL = """
-SELECT ie.incident_id, e.sentence, e.extractor_version, d.doc_id, d.source, d.title,
-       d.url, d.canonical_url, d.published, d.fetched_at
-FROM (SELECT DISTINCT unnest(?::VARCHAR[]) AS incident_id) sel
-JOIN incident_events ie ON ie.incident_id = sel.incident_id
-JOIN events e ON e.event_id = ie.event_id
-JOIN documents d ON d.doc_id = e.doc_id
-ORDER BY ie.incident_id, d.published, d.source, d.doc_id, e.start_char
-"""
-
-
-def previous_report_at(con: duckdb.DuckDBPyConnection, scope: str,
-                       before: datetime) -> Optional[datetime]:
-    try:
-        row = con.execute("SELECT max(generated_at) FROM report_log WHERE scope = ? AND generated_at < ?",
-                          [scope, before]).fetchone()
-    except duckdb.CatalogException:
-        return None  # a warehouse from before the report log existed
-    return row[0] if row else None
-
-
 def record_report(con: duckdb.DuckDBPyConnection, data: ReportData, format: str,
                   path: Optional[str] = None) -> None:
     """Remember that this report was delivered, for the next report's "new since" count."""
-    con.execute(
-        "INSERT INTO report_log (report_id, generated_at, scope, period_since, period_until, format,"
-        " path, n_incidents, n_new) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (report_id) DO NOTHING",
-        [data.report_id, data.generated_at, data.filters.scope_key(), data.filters.since,
-         data.filters.until, format, path, data.summary.n_incidents, data.summary.n_new])
+    queries.log_report(con, report_id=data.report_id, generated_at=data.generated_at,
+                       scope=data.filters.scope_key(), since=data.filters.since, until=data.filters.until,
+                       format=format, path=path, n_incidents=data.summary.n_incidents, n_new=data.summary.n_new)
 
 
 def build_report(
@@ -542,29 +483,15 @@ def build_report(
     if filters.since and filters.until and filters.since >= filters.until:
         raise ReportFilterError("the period is empty: --since must be before --until")
 
-    where, params = ["TRUE"], []
-    if filters.since or filters.until:
-        lo, hi = filters.since or _MIN_TS, filters.until or _MAX_TS
-        where.append(_PERIOD_SQL[by])
-        params += [lo, hi] if by == "event" else [lo, hi, lo, hi]
-    if filters.actor:
-        where.append(_ACTOR_SQL)
-        params += [filters.actor] * 3
-    if filters.types:
-        where.append("list_contains(?::VARCHAR[], i.type)")
-        params.append(filters.types)
-    if filters.storyline:
-        where.append("i.storyline_id = ?")
-        params.append(filters.storyline)
-    rows = con.execute(_INCIDENT_SQL.format(where=" AND ".join(where)), params).fetchall()
-
+    rows = queries.incident_rows(con, lo=filters.since, hi=filters.until, by=by, actor=filters.actor,
+                                 types=filters.types, storyline=filters.storyline)
     ids = [r[0] for r in rows]
-    evidence_rows = con.execute(_EVIDENCE_SQL, [ids]).fetchall() if ids else []
+    evidence_rows = queries.evidence_rows(con, ids)
     by_incident: dict[str, list[tuple]] = defaultdict(list)
     for er in evidence_rows:
         by_incident[er[0]].append(er)
 
-    previous = previous_report_at(con, filters.scope_key(), generated_at)
+    previous = queries.previous_report_at(con, filters.scope_key(), generated_at)
     incidents: list[IncidentItem] = []
     source_docs: dict[str, set[str]] = defaultdict(set)
     versions: set[str] = set()
@@ -631,14 +558,9 @@ def build_report(
     by_type = [TypeCount(type=t, count=type_counts[t]) for t in EVENT_TYPES if type_counts[t]]
     by_type += [TypeCount(type=t, count=c) for t, c in sorted(type_counts.items()) if t not in EVENT_TYPES]
     by_type.sort(key=lambda tc: -tc.count)
-    try:
-        n_watched = con.execute("SELECT count(*) FROM sources").fetchone()[0]
-    except duckdb.Error:
-        n_watched = 0
+    n_watched = queries.sources_watched(con)
     if not versions:  # an empty report still says which extractor built the warehouse
-        versions = {r[0] for r in con.execute(
-            "SELECT DISTINCT extractor_version FROM events WHERE extractor_version IS NOT NULL"
-            " ORDER BY 1 DESC LIMIT 3").fetchall()}
+        versions = queries.latest_extractor_versions(con)
     return ReportData(
         report_id=uuid.uuid4().hex, generated_at=generated_at, filters=filters,
         period_display=_period_display(filters.since, filters.until, seen_times, generated_at),
@@ -695,15 +617,9 @@ def _storylines(con: duckdb.DuckDBPyConnection, incidents: list[IncidentItem]) -
     if not ids:
         return []
     in_report = {it.incident_id for it in incidents}
-    heads = {r[0]: r for r in con.execute(
-        "SELECT storyline_id, title, parties, first_date, last_date FROM storylines"
-        " WHERE storyline_id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()}
+    heads = queries.storyline_heads(con, ids)
     steps: dict[str, list[tuple]] = defaultdict(list)
-    for r in con.execute(
-            "SELECT i.storyline_id, i.incident_id, i.type, i.headline, i.event_date, i.date_precision,"
-            " i.first_seen, i.actor_text, a.name, i.target_text, t.name FROM incidents i"
-            " LEFT JOIN actors a ON a.actor_id = i.actor_id LEFT JOIN actors t ON t.actor_id = i.target_id"
-            " JOIN (SELECT DISTINCT unnest(?::VARCHAR[]) AS sid) sel ON sel.sid = i.storyline_id", [ids]).fetchall():
+    for r in queries.storyline_steps(con, ids):
         steps[r[0]].append(r)
     out = []
     for sid in ids:

@@ -55,7 +55,8 @@ def generate_report(
 ) -> GeneratedReport:
     """Build, write and record one report. Without a period (and without a storyline or
     `all_time`) the report covers the last `[report] days` days."""
-    from trustwatch.warehouse.db import WarehouseError, connect
+    from trustwatch.warehouse.db import WarehouseError
+    from trustwatch.warehouse.writer import warehouse_writer
 
     if output and not format and Path(output).suffix and format_from_path(output) is None:
         raise ReportFilterError(f"cannot tell the format from {Path(output).name!r}: use a .html, .pdf, "
@@ -72,10 +73,10 @@ def generate_report(
     if not Path(db).exists():
         raise WarehouseError(f"no warehouse at {db}: run `trustwatch run` (or `trustwatch ingest`) first")
     timeout = config.warehouse.lock_timeout
-    with connect(db, lock_timeout=timeout) as con:
+    with warehouse_writer(db, timeout=timeout) as con:
         data = build_report(con, since=since, until=until, actor=actor, type=type, storyline=storyline, by=by)
     render_report(data, fmt, path)
     if record:
-        with connect(db, lock_timeout=timeout) as con:
+        with warehouse_writer(db, timeout=timeout) as con:
             record_report(con, data, fmt, str(path))
     return GeneratedReport(path=path, format=fmt, data=data)
