@@ -1,8 +1,11 @@
-"""Configuration: `trustwatch.toml`, overridden by `--config`/`--db` and environment variables.
+"""Settings: one typed `Config`, built once per process and passed down to every stage.
 
-Precedence for the config file: `--config`, then `TRUSTWATCH_CONFIG`, then `./trustwatch.toml`,
-then the default shipped with the package. For the database: `--db`, then `TRUSTWATCH_DB`,
-then `[warehouse] path` of the config, then `./trustwatch.duckdb`.
+Layers, each overriding the one before: the defaults of these models and the packaged
+`default_config.toml` (used when there is no configuration file), the file (`--config`, else
+`TRUSTWATCH_CONFIG`, else `./trustwatch.toml`), `TRUSTWATCH_<SECTION>__<KEY>` environment
+variables (read by pydantic-settings; `TRUSTWATCH_DB` is `[warehouse] path`), and the command
+line (`--db`). A file's errors name the file, the line and the problem; an environment
+variable's name the variable.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trustwatch.alerts.watches import AlertSettings, Watch
 from trustwatch.records import Source
@@ -99,7 +103,6 @@ class Config(BaseModel):
 
     #: where this configuration was read from (None: built in code)
     path: Optional[Path] = Field(default=None)
-    db_override: Optional[str] = Field(default=None)
 
     @field_validator("sources")
     @classmethod
@@ -125,13 +128,18 @@ class Config(BaseModel):
 
     @property
     def db_path(self) -> Path:
-        if self.db_override:
-            return Path(self.db_override)
-        env = os.environ.get("TRUSTWATCH_DB")
-        if env:
-            return Path(env)
         # relative to the working directory, like every other path a user types
         return Path(self.warehouse.path)
+
+    @property
+    def db_override(self) -> str:
+        """The warehouse path (kept for callers that set it; it is `[warehouse] path`)."""
+        return self.warehouse.path
+
+    @db_override.setter
+    def db_override(self, value: Optional[str]) -> None:
+        if value:
+            self.warehouse.path = str(value)
 
     def source(self, name: str) -> Source:
         for s in self.sources:
@@ -268,7 +276,58 @@ def config_path(explicit: Optional[str | Path] = None) -> Optional[Path]:
     return local if local.exists() else None
 
 
-def load_config(path: Optional[str | Path] = None, db: Optional[str] = None) -> Config:
+class EnvironmentSettings(BaseSettings):
+    """The `TRUSTWATCH_*` environment layer: `TRUSTWATCH_<SECTION>__<KEY>=value` sets one setting
+    (`TRUSTWATCH_WAREHOUSE__LOCK_TIMEOUT=120`), `TRUSTWATCH_DB` the warehouse path."""
+
+    model_config = SettingsConfigDict(env_prefix="TRUSTWATCH_", env_nested_delimiter="__", extra="ignore",
+                                      case_sensitive=False)
+
+    db: Optional[str] = None
+    warehouse: dict[str, Any] = Field(default_factory=dict)
+    crawl: dict[str, Any] = Field(default_factory=dict)
+    nlp: dict[str, Any] = Field(default_factory=dict)
+    incidents: dict[str, Any] = Field(default_factory=dict)
+    schedule: dict[str, Any] = Field(default_factory=dict)
+    report: dict[str, Any] = Field(default_factory=dict)
+    alerts: dict[str, Any] = Field(default_factory=dict)
+
+    def layer(self) -> dict[str, Any]:
+        out = {name: dict(value) for name, value in self.model_dump(exclude={"db"}).items() if value}
+        if self.db:
+            out.setdefault("warehouse", {})["path"] = self.db
+        return out
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _apply(cfg: Config, layer: dict[str, Any], what: str) -> Config:
+    """`cfg` with one more layer of settings on top; a bad value is a ConfigError naming `what`."""
+    if not layer:
+        return cfg
+    data = _merge(cfg.model_dump(exclude={"path", "watches"}), layer)
+    try:
+        merged = Config.model_validate({**data, "watches": cfg.watches})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            dotted = ".".join(str(p) for p in err["loc"])
+            name = what.format(key="__".join(str(p) for p in err["loc"]).upper())
+            problems.append(f"{name}: {dotted}: {err['msg']}")
+        raise ConfigError("\n".join(problems)) from exc
+    merged.path = cfg.path
+    return merged
+
+
+def load_config(path: Optional[str | Path] = None, db: Optional[str] = None,
+                overrides: Optional[dict[str, Any]] = None) -> Config:
+    """The settings of this process: defaults < file < `TRUSTWATCH_*` environment < command line
+    (`db`, and `overrides` as nested sections, e.g. `{"crawl": {"timeout": 5}}`)."""
     p = config_path(path)
     if p is None:
         cfg = parse_config(default_config_text(), None)
@@ -280,5 +339,10 @@ def load_config(path: Optional[str | Path] = None, db: Optional[str] = None) -> 
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{p}: not UTF-8 text ({exc})") from exc
         cfg = parse_config(text, p)
-    cfg.db_override = db
-    return cfg
+    try:
+        environment = EnvironmentSettings().layer()
+    except ValidationError as exc:
+        raise ConfigError(f"environment: {exc.errors()[0]['msg']} ({exc.errors()[0]['loc']})") from exc
+    cfg = _apply(cfg, environment, "environment variable TRUSTWATCH_{key}")
+    command_line = _merge(overrides or {}, {"warehouse": {"path": str(db)}} if db else {})
+    return _apply(cfg, command_line, "command-line setting {key}")
