@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -55,6 +56,11 @@ def network_failure(jsonl: Path) -> tuple[int, Optional[str]]:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    from trustwatch.spiders.lifeline import die_with_parent
+
+    die_with_parent()  # a run killed outright takes its crawls with it
+    # stopped by the run: unwind, so the crawler this worker started is stopped with it
+    signal.signal(signal.SIGTERM, lambda *_a: sys.exit(128 + signal.SIGTERM))
     parser = argparse.ArgumentParser(prog="python -m trustwatch.flows.crawl_worker")
     parser.add_argument("--config-json", required=True)
     parser.add_argument("--source", required=True)

@@ -2,7 +2,9 @@
 
 Each source is crawled by `python -m trustwatch.flows.crawl_worker` in a new process group,
 so a source that hangs is stopped at its timeout together with the Scrapy process it started,
-and one source's crash cannot take others down. A finished crawl is moved atomically into
+and one source's crash cannot take others down. The workers (and their crawlers) die with the
+process that started them even when it is killed outright, and that run's staging folder is
+recovered by the next run. A finished crawl is moved atomically into
 `<warehouse>.spool/crawl/<run_id>/`, where the single loader (the one holding the warehouse
 lock) picks it up. A run that cannot get the lock leaves its crawls there, marked, and the
 next run loads them: nothing fetched is lost.
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from trustwatch.flows.runs import spool_dir_for
+from trustwatch.spiders.lifeline import child_env, mark_owner, owner_gone
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +91,42 @@ def ready_dir(db_path: str | Path, run_id: str) -> Path:
 
 
 def write_config_snapshot(config, folder: Path) -> Path:
-    """The configuration, as the crawl subprocesses will see it."""
+    """The configuration, as the crawl subprocesses will see it, in the run's staging folder
+    (which this process now owns; staging folders of runs killed outright are cleared)."""
     folder.mkdir(parents=True, exist_ok=True)
+    mark_owner(folder)
+    recover_abandoned_staging(folder.parent, keep=folder.name)
     path = folder / "config.json"
     path.write_text(config.model_dump_json(), encoding="utf-8")
     return path
+
+
+def recover_abandoned_staging(staging_root: Path, keep: Optional[str] = None) -> list[str]:
+    """Staging folders of runs whose process ended without cleaning up (killed outright): what
+    their crawls wrote is handed to the loader (marked for the next run, like a locked run's
+    crawls) and the folders are removed. Returns the run ids recovered."""
+    recovered = []
+    if not staging_root.is_dir():
+        return recovered
+    spool = staging_root.parent
+    for run_folder in staging_root.iterdir():
+        if not run_folder.is_dir() or run_folder.name == keep or not owner_gone(run_folder):
+            continue
+        ready = spool / "crawl" / run_folder.name
+        for work in sorted(p for p in run_folder.iterdir() if p.is_dir() and p.name != "hosts"):
+            files = sorted(f for f in work.rglob("*.jsonl") if f.is_file() and f.stat().st_size > 0)
+            if not files:
+                continue
+            target = ready / work.name
+            target.mkdir(parents=True, exist_ok=True)
+            for n, f in enumerate(files):
+                os.replace(f, target / (f.name if len(files) == 1 else f"{n:03d}-{f.name}"))
+        if ready.is_dir():
+            (ready / ABANDONED_MARKER).write_text(run_folder.name, encoding="utf-8")
+        shutil.rmtree(run_folder, ignore_errors=True)
+        recovered.append(run_folder.name)
+        log.warning("recovered the crawls of run %s, which ended without cleaning up", run_folder.name)
+    return recovered
 
 
 def _stop_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
@@ -152,7 +186,7 @@ def _crawl(config_json, source, db_path, run_id, attempt, timeout, crawl_ref, wo
            "--source", source, "--out", str(work)]
     if crawl_ref:
         cmd += ["--crawl", crawl_ref]
-    env = dict(os.environ)
+    env = child_env()  # the worker (and its crawler) die with this process, however it ends
     # stand-in stages named by module path must be importable from the child as from us
     env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), *filter(None, [env.get("PYTHONPATH")])])
     # every source of the run shares one politeness budget per host (lock files in this folder)

@@ -29,6 +29,13 @@ from trustwatch.urls import canonical_url, doc_id_for
 log = logging.getLogger(__name__)
 
 
+EMPTY = "empty response (the server answered with no content)"
+
+
+def _empty(response: Response) -> bool:
+    return not (response.body or b"").strip()
+
+
 def _final_refusal(exc: BaseException) -> bool:
     """A page we will not fetch for good (robots.txt rules, a non-web or local-network URL),
     not one that failed now and is worth trying again."""
@@ -113,6 +120,15 @@ class RecordingMixin:
         self.recorder.source(source.name).ok = False
         self._take_fetch_row(response, error=describe_exception(exc))
         self.recorder.error(source.name, f"{response.url}: {describe_exception(exc)}")
+
+    def _source_empty(self, source: Source, response: Response) -> None:
+        """A 2xx answer with nothing in it: the source failed this time (and keeps its
+        validators), whatever the status said."""
+        state = self.recorder.source(source.name)
+        state.ok = False
+        state.etag = state.last_modified = None
+        self._take_fetch_row(response, error=EMPTY)
+        self.recorder.error(source.name, f"{response.url}: {EMPTY}")
 
     def _record_validators(self, source: Source, response: Response) -> None:
         state = self.recorder.source(source.name)
@@ -229,6 +245,16 @@ class RecordingMixin:
 
         state = self.recorder.source(source.name)
         try:
+            if response.status != 304 and _empty(response):
+                # nothing to read now: tried again next run; the entry is kept without its page
+                self._take_fetch_row(response, error=EMPTY)
+                state.pages_failed += 1
+                self.recorder.error(source.name, f"page {response.url}: {EMPTY}")
+                if entry is not None:
+                    doc = self.build_document(source, entry.link, entry=entry, feed_language=feed_language)
+                    if doc:
+                        yield self._item(source, doc)
+                return
             self._take_fetch_row(response)
             if response.status == 304:
                 return
@@ -255,6 +281,10 @@ class RecordingMixin:
         """A `page` source: the page itself is the document, fetched conditionally."""
         state = self.recorder.source(source.name)
         self._record_validators(source, response)
+        if response.status != 304 and _empty(response):
+            self._source_empty(source, response)
+            self.recorder.end(source.name)
+            return
         state.ok = True
         if response.status == 304:
             state.not_modified = True
@@ -291,6 +321,9 @@ class SourcesSpider(RecordingMixin, scrapy.Spider):
             if response.status == 304:
                 state.ok, state.not_modified = True, True
                 self._take_fetch_row(response)
+                return
+            if _empty(response):
+                self._source_empty(source, response)
                 return
             headers = {k.decode("latin-1"): v[0].decode("latin-1")
                        for k, v in response.headers.items() if v}
@@ -356,6 +389,13 @@ class NewsSitemapSpider(RecordingMixin, SitemapSpider):
             if response.status == 304:
                 state.ok, state.not_modified = True, True
                 self._take_fetch_row(response)
+                return
+            if _empty(response):
+                if response.meta.get("tw_role") == "source":
+                    self._source_empty(source, response)
+                else:  # an empty sitemap listed by the index: said, the others still read
+                    self._take_fetch_row(response, error=EMPTY)
+                    self.recorder.error(source.name, f"{response.url}: {EMPTY}")
                 return
             requests = list(self._parse_sitemap(response))
             if not requests:

@@ -109,6 +109,10 @@ def describe_exception(exc: BaseException, request: Optional["Request"] = None) 
     text = str(exc).strip()
     if name == "RefusedURL":
         return text
+    if request is not None and "cancel" in name.lower():
+        limit = request.meta.get("tw_maxsize") or 0
+        if limit and request.meta.get("tw_bytes_received", 0) > limit:
+            return f"response too large (more than {limit} bytes, sent without a declared length)"
     low = f"{name} {text}".lower()
     if "robots.txt" in low:
         detail = text.split("(", 1)[1].rstrip(")") if "(" in text else ""
@@ -135,17 +139,29 @@ class FetchLogMiddleware:
     """
 
     def __init__(self, crawler: "Crawler"):
+        from scrapy import signals
+
         self.crawler = crawler
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        # count what arrives, so a body sent without a length and cut off at the size limit is
+        # reported as too large, not as a bare "download cancelled"
+        crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
 
     @classmethod
     def from_crawler(cls, crawler: "Crawler"):
         return cls(crawler)
+
+    @staticmethod
+    def _bytes_received(data: bytes, request: "Request", **_kw) -> None:
+        request.meta["tw_bytes_received"] = request.meta.get("tw_bytes_received", 0) + len(data)
 
     def _recorder(self):
         return getattr(self.crawler.spider, "recorder", None)
 
     def process_request(self, request: "Request"):
         request.meta["tw_started"] = time.monotonic()
+        request.meta["tw_bytes_received"] = 0
+        request.meta.setdefault("tw_maxsize", request.meta.get("download_maxsize", self.maxsize))
         return None
 
     def _row(self, request: "Request", **fields) -> dict:

@@ -39,6 +39,9 @@ def run(job: dict, out: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from trustwatch.spiders.lifeline import die_with_parent
+
+    die_with_parent()
     parser = argparse.ArgumentParser(prog="python -m trustwatch.spiders.run", description=__doc__)
     parser.add_argument("--job", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -155,10 +156,14 @@ def crawl_sources(config: Config, sources: Iterable[Source], out_dir: str | Path
     if not sources:
         return out
     limit = timeout or min(86400.0, config.crawl.source_timeout * max(1, len(sources)) + 60)
+    from trustwatch.spiders.lifeline import child_env, kill_group
+
     cmd = [sys.executable, "-m", "trustwatch.spiders.run", "--job", str(job_path), "--out", str(out)]
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # the crawler dies with us (it asks the kernel to), and in its own group we can kill whole
+    env = child_env(dict(os.environ, PYTHONUNBUFFERED="1"))
     with log_path.open("wb") as log_fh:
-        proc = subprocess.Popen(cmd, stdout=log_fh, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(cmd, stdout=log_fh, stderr=subprocess.STDOUT, env=env,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + limit
         offset = 0
         buffer = b""
@@ -180,19 +185,24 @@ def crawl_sources(config: Config, sources: Iterable[Source], out_dir: str | Path
                 if done:
                     break
                 if time.monotonic() > deadline:
-                    proc.terminate()
+                    kill_group(proc.pid, signal.SIGTERM)
                     try:
                         proc.wait(timeout=15)
                     except subprocess.TimeoutExpired:
-                        proc.kill()
+                        kill_group(proc.pid)  # not reaped yet: the group is still ours
                         proc.wait()
                     _append_crash(out, sources, f"crawl stopped after {limit:.0f}s (time limit)")
                     break
                 time.sleep(0.2)
         except BaseException:
-            proc.kill()
-            proc.wait()
+            if proc.returncode is None:
+                kill_group(proc.pid)
+                proc.wait()
             raise
+        finally:
+            if proc.poll() is None:  # nothing of the crawl outlives this call
+                kill_group(proc.pid)
+                proc.wait()
     if proc.returncode not in (0, None) and proc.returncode != -15:
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
         log.error("crawler exited with %s; last output:\n%s", proc.returncode, tail)
@@ -432,8 +442,12 @@ def ingest(config: Config, source_names: Optional[Iterable[str]] = None,
         known = known_page_urls(con, _page_fetching(sources))
     finally:
         con.close()  # the crawl may take minutes: do not hold the writer's lock meanwhile
+    from trustwatch.spiders.lifeline import mark_owner, sweep
+
+    sweep(tempfile.gettempdir(), "trustwatch-crawl-*")  # left by runs killed outright
     try:
         with tempfile.TemporaryDirectory(prefix="trustwatch-crawl-") as tmp:
+            mark_owner(tmp)
             out_dir = Path(keep_dir) if keep_dir else Path(tmp)
             jsonl = crawl_sources(config, sources, out_dir, validators=validators,
                                   known_urls=known, progress=progress)
