@@ -120,6 +120,9 @@ def read_roles(token: Token, entry: TriggerEntry, clause: Optional[Token],
                     put(roles.get("poss"), [child])
         # light verb: "X imposed a fine", "X suffered a breach", "Y faces a probe"
         rel = token.head if token.dep_ == "compound" else token
+        if rel.dep_ == "pobj" and rel.head.lower_ == "of" \
+                and rel.head.head.lemma_.lower() in lex.sets["quantity_nouns"]:
+            rel = rel.head.head  # "faced a string of lawsuits": the count stands for the lawsuits
         direct = rel.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "oprd", "dative", "acomp") or (
             rel.dep_ == "pobj" and rel.head.head == clause
             and token.head.lower_ in ("in", "with", "to", "into", "under", "by", "for"))
@@ -154,6 +157,10 @@ def read_roles(token: Token, entry: TriggerEntry, clause: Optional[Token],
     for prep, role in roles.items():
         if prep.startswith("prep:"):
             put(role, prep_objects(token, prep[5:]))
+            if not is_verb and role == "target" and prep[5:] in ("against", "into", "on"):
+                # "a lawsuit for defamation against X": the parser hangs the party on the reason
+                for why in prep_objects(token, "for") + prep_objects(token, "over"):
+                    put(role, prep_objects(why, prep[5:]))
             if not is_verb:
                 # "a fine of 10 million euros on TikTok": the role hangs on the sum
                 for of in prep_objects(token, "of"):
