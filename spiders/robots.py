@@ -144,7 +144,7 @@ class PolitenessRobotsMiddleware:
         self._default_useragent = crawler.settings.get("USER_AGENT")
         self._parserimpl = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
         self.hosts = HostRobots(self._download, self._build_parser)
-        self._parse_check = self._build_parser(b"")  # the parser's dependencies are installed
+        self._build_parser(b"")  # fails now if the parser's dependencies are missing
 
     @classmethod
     def from_crawler(cls, crawler: "Crawler") -> "PolitenessRobotsMiddleware":

@@ -187,7 +187,8 @@ def check_query(sql: str) -> None:
         raise QueryError(f"only read-only statements can be run ({ALLOWED}); "
                          "this PRAGMA is not one of them")
     if kind != duckdb.StatementType.SELECT:
-        verb = kind.name.replace("_STATEMENT", "")
+        words = text.split(None, 1)
+        verb = words[0].upper() if words and words[0].isalpha() else kind.name.replace("_STATEMENT", "")
         hint = ""
         if verb in ("COPY", "EXPORT"):
             hint = "; write results with --format csv|json|parquet -o FILE instead"

@@ -41,7 +41,7 @@ def _query(*args):
     ("COPY (SELECT * FROM sources) TO 'out.csv' (HEADER)", "--format"),
     ("EXPORT DATABASE 'dump'", "EXPORT"),
     ("ATTACH 'other.duckdb' AS other", "ATTACH"),
-    ("INSTALL httpfs", "LOAD"),
+    ("INSTALL httpfs", "INSTALL"),
     ("LOAD httpfs", "LOAD"),
     ("SET enable_external_access = true", "SET"),
     ("PRAGMA enable_profiling", "PRAGMA"),
