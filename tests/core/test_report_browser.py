@@ -196,4 +196,4 @@ def test_empty_pdf_is_one_page_that_says_so(reports, tmp_path):
     render_report(reports["empty"], "pdf", pdf)
     pages, text = _pdf_tools(pdf)
     assert pages == 1
-    assert "No incidents were found" in re.sub(r"\s+", " ", text)
+    assert "No incidents were discovered" in re.sub(r"\s+", " ", text)  # the default period: by discovery
