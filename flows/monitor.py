@@ -305,15 +305,9 @@ def extract(config_path: Optional[str] = None, db: Optional[str] = None, limit: 
 # --- incidents ----------------------------------------------------------------------------
 
 def run_incidents(config: Config, run_id: str, stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
-    """Rebuild incidents (writing the alerts of watched changes), then deliver pending alerts."""
-    hooks = None
-    if config.watches:
-        from trustwatch.alerts.outbox import AlertOutbox
-        hooks = [AlertOutbox(config.watches)]
+    """Update incidents (writing the alerts of watched changes), then deliver pending alerts."""
     try:
-        out = tasks.rebuild_incidents(str(config.db_path), run_id, config.warehouse.lock_timeout,
-                                      config.incidents.window_days, config.incidents.storyline_window_days,
-                                      stages, hooks)
+        out = tasks.rebuild_incidents(config, run_id)
     except WriterLockTimeout as exc:
         return {"state": LOCKED, "message": str(exc), "errors": [{"message": str(exc)}]}
     result = {"state": COMPLETED, **out}
@@ -339,7 +333,7 @@ def _deliver_alerts(config: Config, run_id: str) -> dict[str, Any]:
 @flow(name="build_incidents")
 def build_incidents(config_path: Optional[str] = None, db: Optional[str] = None, run_id: Optional[str] = None,
                     stages: Optional[dict[str, str]] = None) -> State:
-    """Regroup all events into incidents and storylines; reports which incidents are new."""
+    """Group new and changed events into incidents and storylines; reports which incidents are new."""
     config = _config(config_path, db)
     return as_state(_recorded("build_incidents", config, run_id, lambda rid: run_incidents(config, rid, stages)))
 

@@ -25,7 +25,6 @@ DEFAULT_STAGES: dict[str, str] = {
     "load_pipeline": "trustwatch.nlp.extract:load_pipeline",
     "extractor_version": "trustwatch.nlp.extract:EXTRACTOR_VERSION",
     "load_events": "trustwatch.warehouse.events:load_events",
-    "build_incidents": "trustwatch.warehouse.incidents:build_incidents",
     "build_report": "trustwatch.report:build_report",
     "render_report": "trustwatch.report:render_report",
     "record_report": "trustwatch.report:record_report",

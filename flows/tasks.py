@@ -20,7 +20,7 @@ from prefect.context import TaskRunContext
 from trustwatch.flows.crawling import NetworkError, crawl_in_subprocess, load_spooled_crawls
 from trustwatch.warehouse.writer import warehouse_writer
 from trustwatch.flows.stages import resolve, stage_ref
-from trustwatch.warehouse.queries import incident_ids, incident_summaries
+from trustwatch.warehouse.queries import incident_summaries
 
 #: attempts after the first for a source that gave no response at all (refused, DNS, time-out)
 DEFAULT_NETWORK_RETRIES = 2
@@ -186,20 +186,15 @@ def load_event_batch(index: int, db_path: str, run_id: str, lock_timeout: float,
 
 
 @task(name="build-incidents", cache_policy=NO_CACHE)
-def rebuild_incidents(db_path: str, run_id: str, lock_timeout: float, window_days: int,
-                      storyline_window_days: int, stages: Optional[Mapping[str, str]] = None,
-                      hooks: Optional[list] = None) -> dict[str, Any]:
-    build = resolve("build_incidents", stages)
-    extra = {"hooks": hooks} if hooks else {}  # the alert outbox, written in the rebuild's transaction
-    with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
-        before = incident_ids(con)
-        report = build(con, window_days=window_days, storyline_window_days=storyline_window_days, **extra)
-        after = incident_ids(con)
-        new = sorted(after - before)
-        return {"incidents": len(after), "new": len(new), "gone": len(before - after),
-                "alerts": sum(getattr(h, "written", 0) for h in hooks or []),
-                "events": getattr(report, "events", None), "storylines": getattr(report, "storylines", None),
-                "new_incidents": incident_summaries(con, new)}
+def rebuild_incidents(config, run_id: str) -> dict[str, Any]:
+    """`warehouse.process.update_incidents`, the function `trustwatch process` calls, under the lock."""
+    from trustwatch.warehouse.process import update_incidents
+
+    with warehouse_writer(config.db_path, timeout=config.warehouse.lock_timeout, run_id=run_id) as con:
+        report, alerts = update_incidents(config, con)
+        return {"incidents": report.incidents, "new": len(report.new_ids), "gone": report.removed,
+                "alerts": alerts, "events": report.events, "storylines": report.storylines,
+                "new_incidents": incident_summaries(con, report.new_ids)}
 
 
 @task(name="read-report-data", cache_policy=NO_CACHE)

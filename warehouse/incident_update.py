@@ -86,6 +86,7 @@ def rebuild_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
     from trustwatch.warehouse.storylines import link_storylines
 
     started = time.perf_counter()
+    before = {r[0] for r in con.execute("SELECT incident_id FROM incidents").fetchall()}
     table = con.sql(f"SELECT {EVENT_COLUMNS_SQL} FROM events e LEFT JOIN documents d ON d.doc_id = e.doc_id "
                     "WHERE e.status IN (SELECT unnest(?::VARCHAR[]))",
                     params=[list(INCIDENT_STATUSES)]).to_arrow_table()
@@ -102,7 +103,9 @@ def rebuild_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
            delete_storylines=None, mapping=mapping, settings=settings)
     report = IncidentReport(events=table.num_rows, incidents=len(incidents), storylines=len(storylines),
                             disputed=sum(1 for i in incidents if i.amount_disputed or i.date_disputed),
-                            seconds=time.perf_counter() - started, mode="full", written=len(incidents))
+                            seconds=time.perf_counter() - started, mode="full", written=len(incidents),
+                            removed=len(before - {i.incident_id for i in incidents}),
+                            new_ids=sorted({i.incident_id for i in incidents} - before))
     log.info("rebuilt %d incidents and %d storylines from %d events in %.2fs",
              report.incidents, report.storylines, report.events, report.seconds)
     return report
@@ -223,7 +226,9 @@ def update_incidents(con: duckdb.DuckDBPyConnection, window_days: int = 14,
            scope=sorted(deleted | {i.incident_id for i in incidents}
                         | set(updates.column("incident_id").to_pylist() if updates is not None else ())))
     phases.append(("write", time.perf_counter()))
-    report = _report(con, started, written=len(incidents), removed=len(deleted - {i.incident_id for i in incidents}))
+    written_ids = {i.incident_id for i in incidents}
+    report = _report(con, started, written=len(incidents), removed=len(deleted - written_ids))
+    report.new_ids = sorted(written_ids - old_ids)
     log.debug("incident update phases: %s", ", ".join(
         f"{name} {end - prev:.2f}s" for (_, prev), (name, end) in zip(phases, phases[1:])))
     log.info("updated incidents from %d changed events: %d written, %d removed, %d storyline moves in %.2fs",

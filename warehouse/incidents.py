@@ -64,6 +64,7 @@ class IncidentReport:
     mode: str = "full"           # "full" (every incident regrouped) or "incremental"
     written: int = 0             # incidents (re)written
     removed: int = 0             # incidents deleted and not replaced
+    new_ids: list[str] = field(default_factory=list)  # incidents that did not exist before
 
 
 @dataclass
