@@ -276,3 +276,5 @@ def test_polite_request_headers(runs):
     qq = [h for p, h in ours if p == "/feeds/qq_news_china_GB2312.rss.xml"]
     assert len(qq) == 2 and "If-None-Match" not in qq[0] and qq[1].get("If-None-Match")
     assert site.hits["/robots.txt"] >= 1
+    # robots.txt held for every page request in both runs, however many waited for it
+    assert not [p for p in site.hits if p.startswith("/private/")]
