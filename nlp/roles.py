@@ -89,6 +89,11 @@ def read_roles(token: Token, entry: TriggerEntry, clause: Optional[Token],
         if "ccomp_subj" in roles:
             for cc in children_with(token, ("ccomp",)):
                 put(roles["ccomp_subj"], children_with(cc, ("nsubj", "nsubjpass")))
+        if "gov_subj" in roles and token.dep_ in ("ccomp", "xcomp") and token.head.i != token.i:
+            # "regulators said Binance had deceived customers": the speaker accuses
+            speaker, _ = subject_of(token.head)
+            if speaker is not None:
+                put(roles["gov_subj"], [speaker])
     elif token.pos_ == "ADV":
         if "head_subj" in roles:
             subj, _ = subject_of(token.head)
