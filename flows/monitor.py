@@ -353,8 +353,9 @@ def run_report(config: Config, run_id: str, format: Optional[str] = None, output
     now = datetime.now(timezone.utc)
     since = (datetime.fromisoformat(found_since) if found_since
              else now.date() - timedelta(days=days or config.report.days))
-    path = Path(output) if output else (
-        Path(config.report.output_dir) / f"trustwatch-report-{now:%Y-%m-%d-%H%M}{REPORT_SUFFIXES[fmt]}")
+    from trustwatch.report.generate import default_output
+
+    path = Path(output) if output else default_output(config, fmt, now)
     db_path, timeout = str(config.db_path), config.warehouse.lock_timeout
     try:
         data = tasks.read_report_data(db_path, run_id, timeout, since, None, stages)

@@ -35,8 +35,15 @@ def parse_when(value: Optional[str], *, today: Optional[date] = None,
 
 
 def default_output(config: Config, fmt: str, now: Optional[datetime] = None) -> Path:
+    """`[report] output_dir/trustwatch-report-YYYY-MM-DD-HHMM.EXT`, with `-2`, `-3`… added when a
+    report of that minute exists: an earlier report is never overwritten."""
     now = now or datetime.now(timezone.utc)
-    return Path(config.report.output_dir) / f"trustwatch-report-{now:%Y-%m-%d-%H%M}{SUFFIXES[fmt]}"
+    stem = Path(config.report.output_dir) / f"trustwatch-report-{now:%Y-%m-%d-%H%M}"
+    path, n = stem.with_name(stem.name + SUFFIXES[fmt]), 1
+    while path.exists():
+        n += 1
+        path = stem.with_name(f"{stem.name}-{n}{SUFFIXES[fmt]}")
+    return path
 
 
 def generate_report(
