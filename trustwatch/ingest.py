@@ -412,11 +412,9 @@ def _mark_unstored(con, names: list[str], configured: dict, statuses: dict, mess
 def _stored_source(con, name: str, status) -> Optional[Source]:
     if status is not None and status.url and status.kind in ("feed", "page", "sitemap"):
         return Source(name=name, url=status.url, kind=status.kind, language=status.language)
-    rows = con.execute("SELECT url, kind, language FROM sources WHERE name = ?", [name]).fetchall()
-    row = rows[0] if rows else None
-    if row is None:
-        return None
-    return Source(name=name, url=row[0], kind=row[1], language=row[2])
+    from trustwatch.warehouse.documents import stored_source
+
+    return stored_source(con, name)
 
 
 def select_sources(config: Config, source_names: Optional[Iterable[str]] = None) -> list[Source]:

@@ -281,6 +281,14 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, outcomes: Iterable[SourceOutc
         con.unregister("source_outcomes")
 
 
+def stored_source(con: duckdb.DuckDBPyConnection, name: str) -> Optional[Source]:
+    """The source of that name as the warehouse last recorded it, or None."""
+    rows = con.execute("SELECT url, kind, language FROM sources WHERE name = ?", [name]).fetchall()
+    if not rows:
+        return None
+    return Source(name=name, url=rows[0][0], kind=rows[0][1], language=rows[0][2])
+
+
 def stored_validators(con: duckdb.DuckDBPyConnection, sources: Iterable[Source]) -> dict[str, dict]:
     """{name: {etag, last_modified}} for sources whose stored URL is still the configured one."""
     wanted = {s.name: s.url for s in sources}

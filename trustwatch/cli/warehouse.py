@@ -1,4 +1,4 @@
-"""Timeline commands: `process`, `query`, `timeline`, `incident`, `export`, `eval-grouping`."""
+"""Timeline commands: `process`, `rebuild-incidents`, `query`, `timeline`, `incident`, `export`, `eval-grouping`."""
 from __future__ import annotations
 
 import json
