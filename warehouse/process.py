@@ -73,9 +73,10 @@ def document_inputs(con: duckdb.DuckDBPyConnection, doc_ids: list[str], max_char
 
 
 def _default_extractor(config: Config) -> tuple[str, Extractor]:
-    from trustwatch.nlp.extract import EXTRACTOR_VERSION, extract_docs, load_pipeline
+    from trustwatch.nlp.extract import EXTRACTOR_VERSION, extract_docs
+    from trustwatch.pipelines import shared_pipeline
 
-    nlp = load_pipeline(config.nlp.model)
+    nlp = shared_pipeline(config.nlp.model)
 
     def run(docs: Iterable[DocInput]) -> Iterator[tuple[DocInput, list[Event]]]:
         return extract_docs(docs, nlp=nlp, n_process=config.nlp.n_process, batch_size=config.nlp.batch_size,

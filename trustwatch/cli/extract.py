@@ -83,6 +83,7 @@ def extract_command(
         fail(f"unknown format {format!r} (jsonl or table)", code=2)
     settings = _nlp_settings()
     from trustwatch.nlp.extract import extract_docs
+    from trustwatch.pipelines import shared_pipeline
 
     docs_seen = events_seen = 0
     rows = []
@@ -91,6 +92,7 @@ def extract_command(
     try:
         for _doc, events in extract_docs(iter_inputs(input, published, skipped),
                                         model=model or settings.model,
+                                        nlp=shared_pipeline(model or settings.model),
                                         n_process=n_process or settings.n_process,
                                         batch_size=batch_size or settings.batch_size,
                                         max_chars=getattr(settings, "max_chars", 100_000)):
@@ -142,11 +144,11 @@ def eval_command(
     """Score the extractor on a labelled file (precision, recall, F1 per type; amount accuracy)."""
     settings = _nlp_settings()
     from trustwatch.nlp.evaluate import evaluate_file, format_report
-    from trustwatch.nlp.extract import load_pipeline
+    from trustwatch.pipelines import shared_pipeline
 
     if mode not in ("both", "rules", "model"):
         fail(f"--mode must be both, rules or model, not {mode!r}", code=2)
-    nlp = load_pipeline(model or settings.model, model_mode=mode)
+    nlp = shared_pipeline(model or settings.model, model_mode=mode)
     report = evaluate_file(gold, model=model or settings.model, nlp=nlp)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
