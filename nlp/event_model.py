@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -21,6 +20,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from trustwatch.nlp.attachments import published_of
 from trustwatch.nlp.evaluate import NON_NAME_WORDS, alias_match, key_role, words
 from trustwatch.nlp.pairs import EVENT_TYPES, Candidate, doc_pairs
 
@@ -142,18 +142,6 @@ def _status(c: Candidate) -> str:
     return status
 
 
-def _published(doc: Doc) -> Optional[date]:
-    value = doc._.trustwatch_published if Doc.has_extension("trustwatch_published") else None
-    if value is None and isinstance(getattr(doc, "_context", None), dict):
-        value = doc._context.get("published")
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def _amount_in(sent: Span, near: int) -> Optional[dict]:
     from trustwatch.nlp.amounts import find_amounts, is_rate
     found = [a for a in find_amounts(sent.text) if not is_rate(a[2])]
@@ -223,7 +211,7 @@ def model_events(doc: Doc, scores: list[PairScore], th: Thresholds) -> list[dict
                 continue
             if p >= th.for_type(t) and p > best.get((t, ident), (-1.0, None))[0]:
                 best[(t, ident)] = (p, ps)
-    published = _published(doc)
+    published = published_of(doc)
     out = []
     for (t, _), (p, ps) in best.items():
         status = _status(ps.cand)
@@ -237,6 +225,9 @@ def model_events(doc: Doc, scores: list[PairScore], th: Thresholds) -> list[dict
                 other = {"text": o.cand.text, "id": o.cand.actor_id}
         role = key_role(t)
         trig = _trigger_of(ps.cand)
+        raw = ps.sent.text
+        sentence = raw.strip()
+        start = ps.sent.start_char + (len(raw) - len(raw.lstrip()))
         ev = {
             "type": t, "status": status,
             "actor": key if role == "actor" else other,
@@ -244,7 +235,7 @@ def model_events(doc: Doc, scores: list[PairScore], th: Thresholds) -> list[dict
             "amount": _amount_in(ps.sent, trig.idx) if t in AMOUNT_TYPES else None,
             "date": _date_in(ps.sent, trig.idx, published, status == "planned"),
             "reason": None, "trigger": trig.text,
-            "sentence": ps.sent.text.strip(), "start": ps.sent.start_char, "end": ps.sent.end_char,
+            "sentence": sentence, "start": start, "end": start + len(sentence),
             "confidence": round(min(0.99, max(0.01, p)), 3), "source": "model",
         }
         out.append(ev)

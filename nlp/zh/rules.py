@@ -14,6 +14,7 @@ from typing import Optional
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from trustwatch.nlp.attachments import published_of
 from trustwatch.nlp.zh.entities import Mention, find_mentions
 from trustwatch.nlp.zh.lexicon import Trigger, ZhLexicon, load_lexicon
 from trustwatch.nlp.zh.roles import Party, RoleFinder
@@ -38,25 +39,10 @@ STATUS_RANK = {"asserted": 3, "planned": 2, "hypothetical": 1, "negated": 0}
 _NOT_NEGATION = ("未成年", "未经", "未来", "未知", "未能")
 _NOT_HYPOTHETICAL = ("若干", "要求其", "如期", "如实")
 
+
 for _name in ("zh_norm", "zh_mentions", "trustwatch_events", "trustwatch_published"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
-
-
-def published_of(doc: Doc) -> Optional[date]:
-    value = doc._.trustwatch_published
-    if value is None:
-        ctx = getattr(doc, "_context", None)
-        if isinstance(ctx, dict):
-            value = ctx.get("published")
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 # ------------------------------------------------------------------ status

@@ -101,3 +101,4 @@ def test_model_events_one_per_type_and_key():
     evs = model_events(doc, scores, Thresholds(event=0.5))
     assert [(e["type"], e["target"]["text"]) for e in evs] == [("FINE", "Acme Corp")]
     assert evs[0]["start"] == 0 and evs[0]["sentence"].startswith("Regulators fined")
+    assert doc.text[evs[0]["start"]:evs[0]["end"]] == evs[0]["sentence"]  # no trailing space
