@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from trustwatch.nlp.evaluate import Counts
-from trustwatch.records import INCIDENT_STATUSES, DocInput
+from trustwatch.records import INCIDENT_STATUSES, KEY_ROLE, DocInput
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,6 @@ MAPPING: dict[str, tuple[str, tuple[str, ...]]] = {
     "产品行为-下架": ("BAN", ("被下架方", "下架产品")),
 }
 SCORED_TYPES: tuple[str, ...] = ("FINE", "APOLOGY", "LAWSUIT", "INVESTIGATION", "BAN")
-KEY_ROLE = {"APOLOGY": "actor", "COMPENSATION": "actor"}
 DEFAULT_SEED = 20200301
 #: surfaces that alone never identify a party
 NON_NAMES = frozenset("该公司 公司 平台 该平台 其 他 她 他们 它 对方 本公司 我们 该企业 企业 该店铺 "

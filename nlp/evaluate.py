@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from trustwatch.records import EVENT_TYPES, INCIDENT_STATUSES, DocInput
+from trustwatch.records import EVENT_TYPES, INCIDENT_STATUSES, KEY_ROLE, DocInput
 
-KEY_ROLE = {"APOLOGY": "actor", "COMPENSATION": "actor"}
 AMOUNT_TOLERANCE = 0.005
 #: a word: a run of letters/digits, except that each Han character is a word of its own (a run
 #: of Chinese text has no spaces, so "快手科技" must contain "快手" word by word)

@@ -15,8 +15,9 @@ from typing import Any, Iterable, Optional
 
 from spacy.tokens import Token
 
+from trustwatch.records import KEY_ROLE
+
 ACTOR_LABEL = "ACTOR"
-KEY_ROLE = {"APOLOGY": "actor", "COMPENSATION": "actor"}  # the target for every other type
 AMOUNT_TYPES = ("FINE", "COMPENSATION", "LAWSUIT")
 STATUS_RANK = {"asserted": 3, "planned": 2, "hypothetical": 1, "negated": 0}
 _WORD_RX = re.compile(r"\w+", re.UNICODE)

@@ -20,10 +20,10 @@ from trustwatch.nlp.zh.lexicon import Trigger, ZhLexicon, load_lexicon
 from trustwatch.nlp.zh.roles import Party, RoleFinder
 from trustwatch.nlp.zh.text import split_sentences, to_simplified
 from trustwatch.nlp.zh.values import amounts_in, dates_in
+from trustwatch.records import KEY_ROLE
 
 log = logging.getLogger(__name__)
 
-KEY_ROLE = {"APOLOGY": "actor", "COMPENSATION": "actor"}
 AMOUNT_TYPES = ("FINE", "COMPENSATION", "LAWSUIT")
 #: a date that starts or ends a period (2019年至2020年期间) dates the conduct, not the event
 _PERIOD_AFTER_RX = re.compile(r"^(?:期间|间|以来|至|到|—|-|～|~)")
