@@ -93,6 +93,7 @@ class ZhLexicon:
     issuer_words: tuple[str, ...] = ()
     back_reference: Optional[re.Pattern] = None
     owner_after: Optional[re.Pattern] = None
+    held_pronouns: frozenset[str] = frozenset()
 
 
 def _read(name: str) -> Any:
@@ -199,6 +200,7 @@ def load_lexicon() -> ZhLexicon:
             first_person=tuple(cues.get("first_person", ())),
             issuer_words=tuple(cues.get("issuer_words", ())),
             owner_after=_rx(cues.get("owner_after"), "nlp/data/zh/cues.yaml: owner_after"),
+            held_pronouns=frozenset(cues.get("held_pronouns", ())),
             back_reference=_rx(cues.get("back_reference"), "nlp/data/zh/cues.yaml: back_reference"),
         )
     except (KeyError, TypeError, re.error) as exc:

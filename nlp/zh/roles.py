@@ -243,8 +243,8 @@ class RoleFinder:
                 continue
             if person and m.kind != "person" or org and m.kind == "person":
                 continue
-            if owner and m.kind in ("platform", "marketplace"):
-                continue  # 其账号: the account holder, not the platform
+            if (owner or word in self.lex.held_pronouns) and m.kind in ("platform", "marketplace"):
+                continue  # 其账号/该店铺: the account or shop holder, not the platform
             return _party(m)
         return None
 
@@ -407,8 +407,10 @@ class RoleFinder:
             subj = self._subject(ss, cs, ts, False)
             if subj is not None and not subj.authority:
                 return Roles(self._authority_before(ss, subj.start), [subj])
+            # 销售假冒某品牌 / 涉嫌对商家…: what follows an accusation word is the goods, the
+            # brand or the victim, never the one accused
             return Roles(subj if subj and subj.authority else None,
-                         self._object(te, ce, None))
+                         [] if trig.passive_target else self._object(te, ce, None))
 
         actor = self._subject(ss, cs, ts, auth)
         targets = self._object(te, ce, actor)
