@@ -342,6 +342,8 @@ class RoleFinder:
             if stores:
                 group = self._group(stores[0], ts)
                 targets = self._before(cs, frm[0], None) or self._before(ss, frm[0], None)
+                # 工信部通报后，X已从应用商店下架: the authority reported it, it was not removed
+                targets = [t for t in targets if not t.authority]
                 return Roles(_party(group[0]), targets,
                              extra_actors=[_party(m) for m in group[1:]])
 

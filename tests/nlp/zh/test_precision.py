@@ -44,3 +44,22 @@ def test_a_shop_pronoun_never_stands_for_the_platform(zh):
 def test_a_shop_pronoun_still_finds_its_holder(zh):
     ev = one(zh("李某在淘宝开设网店。淘宝随后对该店铺作出清退处理。"), "BAN")
     assert ev["target"]["text"] == "李某"
+
+
+@pytest.mark.parametrize("text", [
+    "账号被封后起诉平台 网友胜诉",
+    "直播间虚假宣传减肥茶 法院判决机构退一赔三",
+])
+def test_a_bare_account_or_live_room_names_nobody(zh, text):
+    for ev in zh(text):
+        assert (ev["target"] or {}).get("text") not in ("账号", "直播间")
+
+
+def test_the_authority_that_reported_an_app_is_not_the_app_removed(zh):
+    for ev in zh("工信部通报后，“趣看视频”已从苹果App Store下架"):
+        assert (ev["target"] or {}).get("id") != "miit"
+
+
+def test_an_app_removed_from_a_store_is_still_found(zh):
+    ev = one(zh("工信部通报后，快手极速版已从华为应用市场下架"), "BAN")
+    assert ev["target"]["id"] == "kuaishou"
