@@ -30,6 +30,7 @@ class Trigger:
     context: Optional[re.Pattern] = None
     not_before: Optional[re.Pattern] = None
     not_after: Optional[re.Pattern] = None
+    not_in_clause: Optional[re.Pattern] = None
     passive_target: bool = False
     to_marker: str = "target"
     plain: bool = False
@@ -125,7 +126,7 @@ def _triggers(rows: Any) -> tuple[Trigger, ...]:
         where = f"nlp/data/zh/triggers.yaml: entry #{i + 1}"
         if not isinstance(row, dict) or not row.get("text") or row.get("type") not in EVENT_TYPES:
             raise ZhDataError(f"{where}: needs text and a type among {', '.join(EVENT_TYPES)}: {row!r}")
-        unknown = set(row) - {"text", "type", "context", "not_before", "not_after",
+        unknown = set(row) - {"text", "type", "context", "not_before", "not_after", "not_in_clause",
                               "passive_target", "to_marker", "plain", "from_marker", "conf"}
         if unknown:
             raise ZhDataError(f"{where}: unknown field(s) {sorted(unknown)}")
@@ -135,6 +136,7 @@ def _triggers(rows: Any) -> tuple[Trigger, ...]:
                            context=_rx(row.get("context"), where),
                            not_before=_rx(row.get("not_before"), where),
                            not_after=_rx(row.get("not_after"), where),
+                           not_in_clause=_rx(row.get("not_in_clause"), where),
                            passive_target=bool(row.get("passive_target", False)),
                            to_marker=row.get("to_marker", "target"),
                            plain=bool(row.get("plain", False)),

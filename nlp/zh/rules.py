@@ -104,6 +104,14 @@ def _party_dict(p: Optional[Party], original: str) -> Optional[dict]:
     return {"text": original[p.start:p.end], "id": p.id}
 
 
+def _clause_end(text: str, te: int, se: int) -> int:
+    """Where the clause after a trigger ends (the next comma, semicolon or stop)."""
+    for i in range(te, se):
+        if text[i] in "，,；;。！？!?":
+            return i
+    return se
+
+
 def _trigger_ok(trig: Trigger, text: str, ss: int, se: int, ts: int, te: int,
                 mentions: list[Mention]) -> bool:
     if trig.context and not trig.context.search(text, ss, se):
@@ -111,6 +119,8 @@ def _trigger_ok(trig: Trigger, text: str, ss: int, se: int, ts: int, te: int,
     if trig.not_before and trig.not_before.search(text[max(ss, ts - 6):ts]):
         return False
     if trig.not_after and trig.not_after.search(text[te:min(se, te + 6)]):
+        return False
+    if trig.not_in_clause and trig.not_in_clause.search(text[te:_clause_end(text, te, se)]):
         return False
     return not any(m.start < te and ts < m.end for m in mentions)
 

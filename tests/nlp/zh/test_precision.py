@@ -63,3 +63,25 @@ def test_the_authority_that_reported_an_app_is_not_the_app_removed(zh):
 def test_an_app_removed_from_a_store_is_still_found(zh):
     ev = one(zh("工信部通报后，快手极速版已从华为应用市场下架"), "BAN")
     assert ev["target"]["id"] == "kuaishou"
+
+
+@pytest.mark.parametrize("text", [
+    "市场监管局依法对某外卖公司涉嫌对平台内商家进行不合理限制的行为立案调查。",
+    "某公司涉嫌滥用市场支配地位，被立案调查。",
+])
+def test_an_antitrust_suspicion_alone_is_no_accusation(zh, text):
+    events = zh(text)
+    assert "ACCUSATION" not in types(events)
+    assert "INVESTIGATION" in types(events)
+
+
+def test_a_suspicion_of_fakes_is_still_an_accusation(zh):
+    ev = one(zh("拼多多涉嫌售假，被立案调查。"), "ACCUSATION")
+    assert ev["target"]["id"] == "pinduoduo"
+
+
+def test_an_unknown_trigger_field_is_refused():
+    from trustwatch.nlp.zh.lexicon import ZhDataError, _triggers
+
+    with pytest.raises(ZhDataError, match="unknown field"):
+        _triggers([{"text": "涉嫌", "type": "ACCUSATION", "not_in_clauses": "x"}])
