@@ -40,7 +40,8 @@ def build_deployments(config, with_report: bool = True) -> list:
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
-    from trustwatch.flows.monitor import monitor, report
+    from trustwatch.flows.monitor_flow import monitor
+    from trustwatch.flows.report_flow import report
 
     params = flow_parameters(config)
     tz = config.schedule.timezone

@@ -34,5 +34,5 @@ def test_deployments_follow_the_configured_schedule(tmp_path):
     assert monitor.parameters["config_path"] == str(cfg.resolve())
     assert monitor.parameters["db"] == str((tmp_path / "tw.duckdb").resolve())
     assert monitor.parameters["with_report"] is False
-    assert monitor.entrypoint == "trustwatch.flows.monitor.monitor"
+    assert monitor.entrypoint == "trustwatch.flows.monitor_flow.monitor"
     assert [d.name for d in build_deployments(config, with_report=False)] == ["trustwatch-monitor"]
