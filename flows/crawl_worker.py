@@ -3,6 +3,10 @@
 `python -m trustwatch.flows.crawl_worker --config-json CFG --source NAME --out DIR`
 writes the crawl's JSONL under DIR and DIR/_result.json ({"records", "network_error"}).
 It never touches the warehouse.
+
+`--crawl module:function` runs another crawler than `trustwatch.ingest.crawl_sources` (tests
+use misbehaving stand-ins). A subprocess only receives strings, so this is the one place where
+a function is named by its dotted path; everywhere else a replacement is passed as a parameter.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 
 def _fetch_records(obj: Any) -> Iterable[dict]:
@@ -55,6 +59,23 @@ def network_failure(jsonl: Path) -> tuple[int, Optional[str]]:
     return lines, (errors[-1] if errors else "no response")
 
 
+def import_crawler(ref: Optional[str]) -> Callable:
+    """The function named by `ref` ("module:function"), or the real crawler when None."""
+    if not ref:
+        from trustwatch.ingest import crawl_sources
+
+        return crawl_sources
+    module_name, sep, attr = ref.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"--crawl {ref!r}: expected module:function")
+    import importlib
+
+    crawl = getattr(importlib.import_module(module_name), attr, None)
+    if not callable(crawl):
+        raise ValueError(f"--crawl {ref!r}: {module_name} has no function {attr!r}")
+    return crawl
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     from trustwatch.spiders.lifeline import die_with_parent
 
@@ -65,17 +86,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--config-json", required=True)
     parser.add_argument("--source", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--crawl", default=None, help="module:function doing the crawl")
+    parser.add_argument("--crawl", default=None,
+                        help="module:function doing the crawl (default: trustwatch.ingest:crawl_sources)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
     from trustwatch.config import Config
-    from trustwatch.flows.stages import resolve
-
     config = Config.model_validate_json(Path(args.config_json).read_text(encoding="utf-8"))
     source = config.source(args.source)
     out = Path(args.out)
-    crawl = resolve("crawl", {"crawl": args.crawl} if args.crawl else None)
+    crawl = import_crawler(args.crawl)
     written = crawl(config, [source], out)
     if written and Path(written).is_file() and out.resolve() not in Path(written).resolve().parents:
         import shutil

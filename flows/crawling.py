@@ -164,7 +164,10 @@ def _take_slot(run_id: str) -> bool:
 
 def crawl_in_subprocess(config_json: Path, source: str, db_path: str | Path, run_id: str,
                         attempt: int, timeout: float, crawl_ref: Optional[str] = None) -> dict[str, Any]:
-    """Crawl one source; return what was written. Raises NetworkError, SourceTimeout, CrawlError."""
+    """Crawl one source; return what was written. Raises NetworkError, SourceTimeout, CrawlError.
+
+    `crawl_ref` ("module:function") names another crawler for the subprocess to run.
+    """
     if not _take_slot(run_id):
         raise CrawlError(f"{source}: not crawled, the run was stopped")
     try:
@@ -187,7 +190,7 @@ def _crawl(config_json, source, db_path, run_id, attempt, timeout, crawl_ref, wo
     if crawl_ref:
         cmd += ["--crawl", crawl_ref]
     env = child_env()  # the worker (and its crawler) die with this process, however it ends
-    # stand-in stages named by module path must be importable from the child as from us
+    # a stand-in crawler named by `crawl_ref` must be importable from the child as from us
     env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), *filter(None, [env.get("PYTHONPATH")])])
     # every source of the run shares one politeness budget per host (lock files in this folder)
     env["TRUSTWATCH_HOST_LOCKS"] = str(host_locks_dir(db_path, run_id))

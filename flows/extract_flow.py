@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from prefect import flow, unmapped
 from prefect.states import State
@@ -20,7 +20,6 @@ EXTRACT_BATCH = 200
 
 
 def run_extract(config: Config, run_id: str, limit: Optional[int] = None, batch: int = EXTRACT_BATCH,
-                stages: Optional[Mapping[str, str]] = None,
                 exchange_dir: Optional[str] = None) -> dict[str, Any]:
     """Extract documents not yet extracted by this extractor: batches fan out, one writer loads.
 
@@ -32,7 +31,7 @@ def run_extract(config: Config, run_id: str, limit: Optional[int] = None, batch:
     db_path, timeout = str(config.db_path), config.warehouse.lock_timeout
     try:
         version, docs = tasks.read_pending_documents(db_path, run_id, timeout, config.nlp.max_chars,
-                                                     limit, stages)
+                                                     limit)
     except WriterLockTimeout as exc:
         return {"state": LOCKED, "message": str(exc), "documents": 0, "events": 0,
                 "errors": [{"message": str(exc)}]}
@@ -43,16 +42,16 @@ def run_extract(config: Config, run_id: str, limit: Optional[int] = None, batch:
     parts = batches(docs, batch)
     exchange = str(Path(exchange_dir) / run_id) if exchange_dir else None
     futures = tasks.extract_batch.map(index=range(len(parts)), docs=parts, model=unmapped(config.nlp.model),
-                                      batch_size=unmapped(config.nlp.batch_size), stages=unmapped(stages),
+                                      batch_size=unmapped(config.nlp.batch_size),
                                       exchange_dir=unmapped(exchange))
     try:
-        return _load_extracted(futures, result, db_path, run_id, timeout, version, stages)
+        return _load_extracted(futures, result, db_path, run_id, timeout, version)
     finally:
         if exchange:
             shutil.rmtree(exchange, ignore_errors=True)
 
 
-def _load_extracted(futures, result, db_path, run_id, timeout, version, stages) -> dict[str, Any]:
+def _load_extracted(futures, result, db_path, run_id, timeout, version) -> dict[str, Any]:
     for i, future in enumerate(futures):
         future.wait()
         if not future.state.is_completed():
@@ -60,7 +59,7 @@ def _load_extracted(futures, result, db_path, run_id, timeout, version, stages) 
             result["errors"].append({"message": f"batch {i}: {type(exc).__name__}: {exc}"})
             continue
         try:
-            loaded = tasks.load_event_batch(i, db_path, run_id, timeout, future.result(), version, stages)
+            loaded = tasks.load_event_batch(i, db_path, run_id, timeout, future.result(), version)
         except WriterLockTimeout as exc:
             # the documents stay pending: the next run extracts them again
             result.update(state=LOCKED, message=str(exc))
@@ -77,9 +76,8 @@ def _load_extracted(futures, result, db_path, run_id, timeout, version, stages) 
 
 @flow(name="extract")
 def extract(config_path: Optional[str] = None, db: Optional[str] = None, limit: Optional[int] = None,
-            batch: int = EXTRACT_BATCH, exchange_dir: Optional[str] = None, run_id: Optional[str] = None,
-            stages: Optional[dict[str, str]] = None) -> State:
+            batch: int = EXTRACT_BATCH, exchange_dir: Optional[str] = None, run_id: Optional[str] = None) -> State:
     """Extract incident events from new documents, in batches (a Dask runner spreads them)."""
     config = flow_config(config_path, db)
     return as_state(recorded("extract", config, run_id,
-                              lambda rid: run_extract(config, rid, limit, batch, stages, given_path(exchange_dir))))
+                              lambda rid: run_extract(config, rid, limit, batch, given_path(exchange_dir))))

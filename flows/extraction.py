@@ -9,28 +9,47 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Optional
 
-from trustwatch.flows.stages import resolve
 from trustwatch.records import DocInput, Event
+from trustwatch.warehouse.actors import sync_gazetteer
+from trustwatch.warehouse.events import load_events
+from trustwatch.warehouse.process import document_inputs, pending_documents, still_pending
 
-_pipelines: dict[tuple[str, str], Any] = {}
+_pipelines: dict[tuple[str, Callable], Any] = {}
 _pipeline_guard = threading.Lock()
 
 
-def extractor_version(stages: Optional[Mapping[str, str]] = None) -> str:
-    return str(resolve("extractor_version", stages))
+# spaCy takes seconds to import: the extractor's functions are imported where a batch runs
+def extractor_version() -> str:
+    from trustwatch.nlp.extract import EXTRACTOR_VERSION
+
+    return str(EXTRACTOR_VERSION)
 
 
-def read_pending(con, version: str, max_chars: int, limit: Optional[int] = None,
-                 stages: Optional[Mapping[str, str]] = None) -> list[DocInput]:
+def load_pipeline(model: str) -> Any:
+    """`trustwatch.nlp.extract.load_pipeline`."""
+    from trustwatch.nlp.extract import load_pipeline as load
+
+    return load(model)
+
+
+def extract_docs(docs: list[DocInput], **options: Any):
+    """`trustwatch.nlp.extract.extract_docs`: (document, events) pairs."""
+    from trustwatch.nlp.extract import extract_docs as extract
+
+    return extract(docs, **options)
+
+
+def read_pending(con, version: str, max_chars: int, limit: Optional[int] = None, *,
+                 sync_actors: Callable = sync_gazetteer, pending: Callable = pending_documents,
+                 inputs: Callable = document_inputs) -> list[DocInput]:
     """Documents not yet extracted by `version`, as the extractor reads them (caller holds the lock)."""
-    sync = resolve("sync_actors", stages)
-    sync(con)
-    ids = resolve("pending_documents", stages)(con, version, limit)
+    sync_actors(con)
+    ids = pending(con, version, limit)
     if not ids:
         return []
-    return resolve("document_inputs", stages)(con, list(ids), max_chars)
+    return inputs(con, list(ids), max_chars)
 
 
 def batches(docs: list[DocInput], size: int) -> list[list[DocInput]]:
@@ -38,24 +57,21 @@ def batches(docs: list[DocInput], size: int) -> list[list[DocInput]]:
     return [docs[i:i + size] for i in range(0, len(docs), size)]
 
 
-def _pipeline(model: str, stages: Optional[Mapping[str, str]]):
+def _pipeline(model: str, load: Callable):
     """One spaCy pipeline per process and model: loading it takes seconds, reuse it."""
-    from trustwatch.flows.stages import stage_ref
-
-    key = (model, stage_ref("load_pipeline", stages))
+    key = (model, load)
     nlp = _pipelines.get(key)
     if nlp is None:
-        nlp = resolve("load_pipeline", stages)(model)
+        nlp = load(model)
         _pipelines[key] = nlp
     return nlp
 
 
-def extract_batch(docs: list[DocInput], model: str, batch_size: int = 32,
-                  stages: Optional[Mapping[str, str]] = None) -> list[dict[str, Any]]:
+def extract_batch(docs: list[DocInput], model: str, batch_size: int = 32, *,
+                  extract: Callable = extract_docs, load: Callable = load_pipeline) -> list[dict[str, Any]]:
     """[{"doc_id", "events": [event dicts]}] for every document of the batch, in order."""
-    extract = resolve("extract", stages)
     with _pipeline_guard:  # a spaCy pipeline is not meant to be used by two threads at once
-        nlp = _pipeline(model, stages)
+        nlp = _pipeline(model, load)
         out = []
         for doc, events in extract(docs, model=model, batch_size=batch_size, nlp=nlp):
             out.append({"doc_id": doc.doc_id,
@@ -63,20 +79,18 @@ def extract_batch(docs: list[DocInput], model: str, batch_size: int = 32,
     return out
 
 
-def load_batch(con, results: list[dict[str, Any]], version: str,
-               stages: Optional[Mapping[str, str]] = None) -> dict[str, int]:
+def load_batch(con, results: list[dict[str, Any]], version: str, *,
+               load: Callable = load_events) -> dict[str, int]:
     """Load one extracted batch (caller holds the lock); skips documents another run already did."""
     ids = [r["doc_id"] for r in results]
     if not ids:
         return {"documents": 0, "events": 0, "skipped": 0}
-    from trustwatch.warehouse.process import still_pending
-
     still = still_pending(con, ids, version)
     todo = [r for r in results if r["doc_id"] in still]
     if not todo:
         return {"documents": 0, "events": 0, "skipped": len(ids)}
     events = [Event.model_validate(e) for r in todo for e in r["events"]]
-    report = resolve("load_events", stages)(con, [r["doc_id"] for r in todo], events, version)
+    report = load(con, [r["doc_id"] for r in todo], events, version)
     n_events = getattr(report, "events", len(events))
     return {"documents": len(todo), "events": int(n_events), "skipped": len(ids) - len(todo)}
 

@@ -1,7 +1,7 @@
 """The `build_incidents` flow: update incidents and storylines, then deliver pending alerts."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from prefect import flow
 from prefect.states import State
@@ -13,7 +13,7 @@ from trustwatch.flows.runs import COMPLETED, LOCKED
 from trustwatch.warehouse.writer import WriterLockTimeout
 
 
-def run_incidents(config: Config, run_id: str, stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+def run_incidents(config: Config, run_id: str) -> dict[str, Any]:
     """Update incidents (writing the alerts of watched changes), then deliver pending alerts."""
     try:
         out = tasks.rebuild_incidents(config, run_id)
@@ -40,8 +40,7 @@ def _deliver_alerts(config: Config, run_id: str) -> dict[str, Any]:
 
 
 @flow(name="build_incidents")
-def build_incidents(config_path: Optional[str] = None, db: Optional[str] = None, run_id: Optional[str] = None,
-                    stages: Optional[dict[str, str]] = None) -> State:
+def build_incidents(config_path: Optional[str] = None, db: Optional[str] = None, run_id: Optional[str] = None) -> State:
     """Group new and changed events into incidents and storylines; reports which incidents are new."""
     config = flow_config(config_path, db)
-    return as_state(recorded("build_incidents", config, run_id, lambda rid: run_incidents(config, rid, stages)))
+    return as_state(recorded("build_incidents", config, run_id, lambda rid: run_incidents(config, rid)))

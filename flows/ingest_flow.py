@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from prefect import flow, unmapped
 from prefect.states import State
@@ -27,8 +27,11 @@ CRAWL_THREADS = 32
 def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = None,
                network_retries: int = tasks.DEFAULT_NETWORK_RETRIES,
                retry_backoff: float = tasks.DEFAULT_RETRY_BACKOFF,
-               stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
-    """Crawl each source in its own task (concurrently), then load everything as one writer."""
+               crawl_ref: Optional[str] = None) -> dict[str, Any]:
+    """Crawl each source in its own task (concurrently), then load everything as one writer.
+
+    `crawl_ref` ("module:function") replaces the crawler run in each crawl subprocess.
+    """
     sources = [config.source(n) for n in source_names] if source_names else config.enabled_sources()
     db_path = str(config.db_path)
     outcomes: dict[str, dict[str, Any]] = {}
@@ -46,7 +49,7 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
         config_json = write_config_snapshot(config, staging_dir(db_path, run_id))
         futures = crawl.map(config_json=unmapped(str(config_json)), source=[s.name for s in sources],
                             db_path=unmapped(db_path), run_id=unmapped(run_id),
-                            timeout=unmapped(config.crawl.source_timeout), stages=unmapped(stages))
+                            timeout=unmapped(config.crawl.source_timeout), crawl_ref=unmapped(crawl_ref))
         for source, future in zip(sources, futures):
             future.wait()
             state = future.state
@@ -67,7 +70,7 @@ def run_ingest(config: Config, run_id: str, source_names: Optional[list[str]] = 
             tasks.close_retry_budget(run_id)
             discard_staging(db_path, run_id)
     try:
-        loaded = tasks.load_crawls(db_path, run_id, config.warehouse.lock_timeout, sources, stages)
+        loaded = tasks.load_crawls(db_path, run_id, config.warehouse.lock_timeout, sources)
     except BaseException as exc:
         mark_unloaded(db_path, run_id)  # the files not loaded yet wait for the next run
         if not isinstance(exc, WriterLockTimeout):
@@ -150,8 +153,8 @@ def ingest(config_path: Optional[str] = None, db: Optional[str] = None,
            sources: Optional[list[str]] = None,
            network_retries: int = tasks.DEFAULT_NETWORK_RETRIES,
            retry_backoff: float = tasks.DEFAULT_RETRY_BACKOFF,
-           run_id: Optional[str] = None, stages: Optional[dict[str, str]] = None) -> State:
+           run_id: Optional[str] = None) -> State:
     """Fetch the sources (one task each, retried on network errors) and store what they hold."""
     config = flow_config(config_path, db)
     return as_state(recorded("ingest", config, run_id, lambda rid: run_ingest(
-        config, rid, sources, network_retries, retry_backoff, stages)))
+        config, rid, sources, network_retries, retry_backoff)))

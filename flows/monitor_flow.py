@@ -35,8 +35,7 @@ def monitor(config_path: Optional[str] = None, db: Optional[str] = None, sources
             with_report: bool = True, dask_workers: int = 0, dask_address: Optional[str] = None,
             exchange_dir: Optional[str] = None,
             network_retries: int = tasks.DEFAULT_NETWORK_RETRIES,
-            retry_backoff: float = tasks.DEFAULT_RETRY_BACKOFF,
-            stages: Optional[dict[str, str]] = None) -> State:
+            retry_backoff: float = tasks.DEFAULT_RETRY_BACKOFF) -> State:
     """One monitoring run: ingest -> extract -> incidents -> report, recorded in `runs`.
 
     `dask_workers` > 0 extracts on a local Dask cluster of that many worker processes;
@@ -55,7 +54,7 @@ def monitor(config_path: Optional[str] = None, db: Optional[str] = None, sources
         summary.update(state=LOCKED, message=str(exc))
         return as_state(summary)
 
-    common = {"config_path": config_path, "db": db, "run_id": record.run_id, "stages": stages}
+    common = {"config_path": config_path, "db": db, "run_id": record.run_id}
     extract_flow = extract
     if dask_workers or dask_address:
         from trustwatch.flows.dask_runner import dask_task_runner

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from prefect import flow
 from prefect.states import State
@@ -18,7 +18,7 @@ REPORT_SUFFIXES = {"html": ".html", "pdf": ".pdf", "md": ".md", "csv": ".csv", "
 
 
 def run_report(config: Config, run_id: str, format: Optional[str] = None, output: Optional[str] = None,
-               days: Optional[int] = None, stages: Optional[Mapping[str, str]] = None,
+               days: Optional[int] = None,
                found_since: Optional[str] = None, failed_sources: Optional[list[dict]] = None,
                notice: Optional[str] = None) -> dict[str, Any]:
     """The report of the last `days` days, or with `found_since` (a monitoring run's start) of
@@ -35,10 +35,10 @@ def run_report(config: Config, run_id: str, format: Optional[str] = None, output
     path = Path(output) if output else default_output(config, fmt, now)
     db_path, timeout = str(config.db_path), config.warehouse.lock_timeout
     try:
-        data = tasks.read_report_data(db_path, run_id, timeout, since, None, stages)
+        data = tasks.read_report_data(db_path, run_id, timeout, since)
         _note_run_problems(data, failed_sources, notice)
-        tasks.render_report(data, fmt, str(path), stages)  # no lock while a PDF is laid out
-        tasks.record_report(db_path, run_id, timeout, data, fmt, str(path), stages)
+        tasks.render_report(data, fmt, str(path))  # no lock while a PDF is laid out
+        tasks.record_report(db_path, run_id, timeout, data, fmt, str(path))
     except WriterLockTimeout as exc:
         return {"state": LOCKED, "message": str(exc), "errors": [{"message": str(exc)}]}
     summary = getattr(data, "summary", None)
@@ -67,9 +67,9 @@ def _note_run_problems(data: Any, failed_sources: Optional[list[dict]], notice: 
 @flow(name="report")
 def report(config_path: Optional[str] = None, db: Optional[str] = None, format: Optional[str] = None,
            output: Optional[str] = None, days: Optional[int] = None, run_id: Optional[str] = None,
-           stages: Optional[dict[str, str]] = None, found_since: Optional[str] = None,
+           found_since: Optional[str] = None,
            failed_sources: Optional[list[dict]] = None, notice: Optional[str] = None) -> State:
     """Write the report of the last `[report] days` days (by date discovered) to `[report] output_dir`."""
     config = flow_config(config_path, db)
     return as_state(recorded("report", config, run_id, lambda rid: run_report(
-        config, rid, format, output, days, stages, found_since, failed_sources, notice)))
+        config, rid, format, output, days, found_since, failed_sources, notice)))

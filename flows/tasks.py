@@ -11,15 +11,18 @@ import math
 import threading
 import time
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Optional
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
 from trustwatch.flows.crawling import NetworkError, crawl_in_subprocess, load_spooled_crawls
+from trustwatch.ingest import load_crawl
+from trustwatch.report import build_report
+from trustwatch.report import record_report as record_report_in
+from trustwatch.report import render_report as render_report_to
 from trustwatch.warehouse.writer import warehouse_writer
-from trustwatch.flows.stages import resolve, stage_ref
 from trustwatch.warehouse.queries import incident_summaries
 
 #: attempts after the first for a source that gave no response at all (refused, DNS, time-out)
@@ -113,7 +116,8 @@ def retry_on_network_error(task, task_run, state) -> bool:  # noqa: ARG001
       retry_delay_seconds=retry_delays(DEFAULT_RETRY_BACKOFF, DEFAULT_NETWORK_RETRIES),
       retry_condition_fn=retry_on_network_error)
 def crawl_source(config_json: str, source: str, db_path: str, run_id: str, timeout: float,
-                 stages: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+                 crawl_ref: Optional[str] = None) -> dict[str, Any]:
+    """Crawl one source in a subprocess; `crawl_ref` ("module:function") replaces the crawler there."""
     ctx = TaskRunContext.get()
     attempt = ctx.task_run.run_count if ctx else 1
     budget = _budgets.get(run_id)
@@ -123,7 +127,6 @@ def crawl_source(config_json: str, source: str, db_path: str, run_id: str, timeo
                            "(not retried: no source answered; is this machine offline?)")
         exc.attempt, exc.run_id, exc.source = attempt - 1, run_id, source
         raise exc
-    crawl_ref = stage_ref("crawl", stages)
     result = crawl_in_subprocess(Path(config_json), source, db_path, run_id, attempt, timeout,
                                  crawl_ref=crawl_ref)
     if budget is not None:
@@ -133,10 +136,8 @@ def crawl_source(config_json: str, source: str, db_path: str, run_id: str, timeo
 
 @task(name="load-crawls", cache_policy=NO_CACHE)
 def load_crawls(db_path: str, run_id: str, lock_timeout: float, sources: list,
-                stages: Optional[Mapping[str, str]] = None) -> list[dict[str, Any]]:
+                load: Callable = load_crawl) -> list[dict[str, Any]]:
     """The single loader: every ready crawl into the warehouse, under the lock."""
-    load = resolve("load_crawl", stages)
-
     configured = {s.name: s for s in sources}
 
     def load_one(con, path, run_id=None, source=None):
@@ -151,23 +152,23 @@ def load_crawls(db_path: str, run_id: str, lock_timeout: float, sources: list,
 @task(name="read-pending-documents", cache_policy=NO_CACHE)
 def read_pending_documents(db_path: str, run_id: str, lock_timeout: float, max_chars: int,
                            limit: Optional[int] = None,
-                           stages: Optional[Mapping[str, str]] = None) -> tuple[str, list]:
+                           version: Optional[str] = None) -> tuple[str, list]:
+    """(extractor version, its pending documents); `version` defaults to the installed extractor's."""
     from trustwatch.flows.extraction import extractor_version, read_pending
 
-    version = extractor_version(stages)
+    version = version or extractor_version()
     with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
-        return version, read_pending(con, version, max_chars, limit, stages)
+        return version, read_pending(con, version, max_chars, limit)
 
 
 @task(name="extract-batch", task_run_name="extract batch {index}", cache_policy=NO_CACHE)
 def extract_batch(index: int, docs: list, model: str, batch_size: int,
-                  stages: Optional[Mapping[str, str]] = None,
                   exchange_dir: Optional[str] = None) -> Any:
     """The batch's events, or with `exchange_dir` the Parquet file holding them."""
     from trustwatch.flows.extraction import extract_batch as run
     from trustwatch.flows.extraction import write_batch
 
-    results = run(docs, model, batch_size, stages)
+    results = run(docs, model, batch_size)
     if exchange_dir:
         first = docs[0].doc_id if docs else "empty"
         return {"parquet": write_batch(results, exchange_dir, f"batch-{index:05d}-{first}")}
@@ -176,13 +177,13 @@ def extract_batch(index: int, docs: list, model: str, batch_size: int,
 
 @task(name="load-events", task_run_name="load batch {index}", cache_policy=NO_CACHE)
 def load_event_batch(index: int, db_path: str, run_id: str, lock_timeout: float, results: Any,
-                     version: str, stages: Optional[Mapping[str, str]] = None) -> dict[str, int]:
+                     version: str) -> dict[str, int]:
     from trustwatch.flows.extraction import load_batch, read_batch
 
     if isinstance(results, dict) and "parquet" in results:
         results = read_batch(results["parquet"])
     with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
-        return load_batch(con, results, version, stages)
+        return load_batch(con, results, version)
 
 
 @task(name="build-incidents", cache_policy=NO_CACHE)
@@ -199,21 +200,19 @@ def rebuild_incidents(config, run_id: str) -> dict[str, Any]:
 
 @task(name="read-report-data", cache_policy=NO_CACHE)
 def read_report_data(db_path: str, run_id: str, lock_timeout: float, since, until=None,
-                     stages: Optional[Mapping[str, str]] = None):
-    build = resolve("build_report", stages)
+                     build: Callable = build_report):
     with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
         return build(con, since=since, until=until)
 
 
 @task(name="render-report", cache_policy=NO_CACHE)
-def render_report(data, fmt: str, path: str, stages: Optional[Mapping[str, str]] = None) -> str:
-    resolve("render_report", stages)(data, fmt, path)
+def render_report(data, fmt: str, path: str, render: Callable = render_report_to) -> str:
+    render(data, fmt, path)
     return path
 
 
 @task(name="record-report", cache_policy=NO_CACHE)
 def record_report(db_path: str, run_id: str, lock_timeout: float, data, fmt: str, path: str,
-                  stages: Optional[Mapping[str, str]] = None) -> None:
-    record = resolve("record_report", stages)
+                  record: Callable = record_report_in) -> None:
     with warehouse_writer(db_path, timeout=lock_timeout, run_id=run_id) as con:
         record(con, data, fmt, path)

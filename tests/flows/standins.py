@@ -1,4 +1,5 @@
-"""Stand-in stage functions for orchestration tests, named in a flow's `stages` mapping.
+"""Stand-in crawlers for orchestration tests, named by `crawl_ref` ("module:function") because
+the crawl runs in a subprocess.
 
 They stand for a crawler that misbehaves in ways a real site rarely does on demand: one that
 hangs with a child process of its own, one that crashes.
