@@ -87,10 +87,27 @@ def _fingerprint_text(doc: Document) -> str:
     return " ".join(p for p in (doc.title, doc.text or doc.summary) if p)
 
 
-def _load_fingerprints(con: duckdb.DuckDBPyConnection):
+def _load_fingerprints(con: duckdb.DuckDBPyConnection, values: Iterable[Optional[int]]):
+    """The stored fingerprints that share a band with one of `values` (the only ones that can be
+    near-duplicates of them), looked up in SQL instead of reading every fingerprint."""
     index: dict[tuple[int, int], list[tuple[int, str]]] = defaultdict(list)
-    for _doc_id, story_id, value in con.execute(
-            "SELECT doc_id, story_id, simhash FROM document_fingerprints").fetchall():
+    wanted = sorted({b for v in values if v is not None for b in bands(v)})
+    if not wanted:
+        return index
+    n = NEAR_DUPLICATE_BITS + 1
+    width = 64 // n
+    _register(con, "wanted_bands", pa.table({"band": pa.array([b for b, _ in wanted], pa.int32()),
+                                             "value": pa.array([v for _, v in wanted], pa.uint64())}))
+    try:
+        parts = " UNION ".join(
+            f"SELECT f.doc_id, f.story_id, f.simhash FROM document_fingerprints f "
+            f"JOIN (SELECT value FROM wanted_bands WHERE band = {i}) w "
+            f"ON ((f.simhash >> {i * width}) & {(1 << width) - 1}) = w.value"
+            for i in range(n))
+        rows = con.execute(parts).fetchall()
+    finally:
+        con.unregister("wanted_bands")
+    for _doc_id, story_id, value in rows:
         for band in bands(int(value)):
             index[band].append((int(value), story_id))
     return index
@@ -187,10 +204,11 @@ def merge_documents(con: duckdb.DuckDBPyConnection, docs: Iterable[Document],
                 """)
             con.unregister("filled_urls")
         if fresh:
-            index = _load_fingerprints(con)
+            docs = [(r, Document.model_validate(r)) for r in fresh]
+            values = [simhash(_fingerprint_text(doc)) for _, doc in docs]
+            index = _load_fingerprints(con, values)
             prints: list[dict] = []
-            for row, doc in ((r, Document.model_validate(r)) for r in fresh):
-                value = simhash(_fingerprint_text(doc))
+            for (row, doc), value in zip(docs, values):
                 row["story_id"] = _story_for(value, doc.doc_id, index)
                 if value is not None:
                     prints.append({"doc_id": doc.doc_id, "story_id": row["story_id"], "simhash": value})

@@ -153,3 +153,18 @@ def test_published_is_stored_as_naive_utc(con, tmp_path):
     load_crawl(con, write(tmp_path / "t.jsonl", [d, status("a")]), sources=SOURCES)
     (published,) = con.execute("SELECT published FROM documents").fetchone()
     assert published == datetime(2024, 5, 1, 10, 0)
+
+
+def test_near_duplicate_lookup_reads_only_fingerprints_sharing_a_band(con):
+    from trustwatch.textutil import bands
+    from trustwatch.warehouse.documents import _load_fingerprints
+    near = 0b1011 << 40 | 0x1F3
+    far = ~near & (2**64 - 1)  # differs in every bit: shares no band with `near`
+    close = near ^ 0b111  # three bits away: shares all but one band
+    con.executemany("INSERT INTO document_fingerprints VALUES (?, ?, ?)",
+                    [("d-far", "s-far", far), ("d-close", "s-close", close)])
+    index = _load_fingerprints(con, [near])
+    found = {story for entries in index.values() for _, story in entries}
+    assert found == {"s-close"}
+    assert all(band in index for band in bands(close))
+    assert _load_fingerprints(con, [None]) == {}
