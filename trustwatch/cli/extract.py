@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("trustwatch.extract")
 
 
+def shared_dir() -> Path:
+    """The shared evaluation material: $TRUSTWATCH_SHARED, else ../shared beside this folder."""
+    import os
+    return Path(os.environ.get("TRUSTWATCH_SHARED", Path.cwd().parent / "shared"))
+
+
 def _nlp_settings():
     try:
         return state.config().nlp
@@ -169,9 +175,7 @@ def eval_casie_command(
     from trustwatch.nlp.casie import evaluate_casie
 
     if casie_dir is None:
-        import os
-        shared = Path(os.environ.get("TRUSTWATCH_SHARED", Path.cwd().parent / "shared"))
-        casie_dir = shared / "corpus" / "annotated" / "casie"
+        casie_dir = shared_dir() / "corpus" / "annotated" / "casie"
     if not casie_dir.is_dir():
         fail(f"{casie_dir}: no CASIE folder (use --casie-dir)", code=2)
     report = evaluate_casie(casie_dir, model=model or settings.model, limit=limit)
@@ -200,9 +204,7 @@ def eval_duee_command(
     from trustwatch.nlp.duee import DEFAULT_SEED, evaluate_duee, format_report
 
     if duee_dir is None:
-        import os
-        shared = Path(os.environ.get("TRUSTWATCH_SHARED", Path.cwd().parent / "shared"))
-        duee_dir = shared / "corpus" / "annotated" / "duee"
+        duee_dir = shared_dir() / "corpus" / "annotated" / "duee"
     if not duee_dir.is_dir():
         fail(f"{duee_dir}: no DuEE folder (use --duee-dir)", code=2)
     try:
@@ -225,13 +227,11 @@ def train_command(
     output: Optional[Path] = typer.Option(None, "--output", help="Where the weights go (default: inside the package)."),
 ) -> None:
     """Rebuild the learned event detector: cross-validation, thresholds, ablation, final weights."""
-    import os
     from trustwatch.nlp.crossval import run_training
     from trustwatch.nlp.event_model import DEFAULT_MODEL_DIR
 
-    shared = Path(os.environ.get("TRUSTWATCH_SHARED", Path.cwd().parent / "shared"))
-    train = train or shared / "eval" / "train.jsonl"
-    dev = dev or shared / "eval" / "dev.jsonl"
+    train = train or shared_dir() / "eval" / "train.jsonl"
+    dev = dev or shared_dir() / "eval" / "dev.jsonl"
     if not train.is_file():
         fail(f"{train}: no labelled training file (use --train or TRUSTWATCH_SHARED)", code=2)
     run_training(train, dev if dev.is_file() else None, k=folds, cross_validate=folds > 1,
