@@ -64,13 +64,7 @@ def key_role(event_type: str) -> str:
 
 
 def _pred_surfaces(event: dict) -> list[str]:
-    party = event.get(key_role(event["type"])) or {}
-    out = []
-    if party.get("text"):
-        out.append(party["text"])
-    if party.get("id"):
-        out.append(str(party["id"]).replace("_", " ").replace("-", " "))
-    return out
+    return _role_surfaces(event, key_role(event["type"]))
 
 
 def _gold_aliases(event: dict) -> list[str]:

@@ -94,18 +94,23 @@ def add_source(path: str | Path, name: str, url: str, kind: str = "feed",
     return source
 
 
-def remove_source(path: str | Path, name: str) -> None:
+def remove_entry(path: str | Path, table: str, name: str) -> None:
+    """Remove the `[[table]]` entry called `name` (sources, watches); KeyError when there is none."""
     path = Path(path)
     doc = _load(path)
-    sources = doc.get("sources")
-    if sources is None:
+    entries = doc.get(table)
+    if entries is None:
         raise KeyError(name)
-    for i, s in enumerate(sources):
-        if s.get("name") == name:
-            del sources[i]
+    for i, entry in enumerate(entries):
+        if entry.get("name") == name:
+            del entries[i]
             break
     else:
         raise KeyError(name)
-    if len(sources) == 0:
-        del doc["sources"]
+    if len(entries) == 0:
+        del doc[table]
     _save(path, doc)
+
+
+def remove_source(path: str | Path, name: str) -> None:
+    remove_entry(path, "sources", name)

@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 import tomlkit
 
 from trustwatch.alerts.watches import Watch
-from trustwatch.sources_file import _load, _save
+from trustwatch.sources_file import _load, _save, remove_entry
 
 
 def add_watch(path: str | Path, name: str, *, actors: Sequence[str] = (), types: Sequence[str] = (),
@@ -52,17 +52,4 @@ def add_watch(path: str | Path, name: str, *, actors: Sequence[str] = (), types:
 
 def remove_watch(path: str | Path, name: str) -> None:
     """Remove a watch; KeyError when there is none of that name."""
-    path = Path(path)
-    doc = _load(path)
-    watches = doc.get("watches")
-    if watches is None:
-        raise KeyError(name)
-    for i, w in enumerate(watches):
-        if w.get("name") == name:
-            del watches[i]
-            break
-    else:
-        raise KeyError(name)
-    if len(watches) == 0:
-        del doc["watches"]
-    _save(path, doc)
+    remove_entry(path, "watches", name)
